@@ -1,0 +1,26 @@
+// swift-tools-version:5.9
+// hako: an OCI container runtime. The CLI is linked statically because every
+// invocation is a short process and a static Swift binary starts ~6x faster.
+import PackageDescription
+
+let package = Package(
+    name: "hako",
+    products: [
+        .executable(name: "hako", targets: ["hako"]),
+    ],
+    targets: [
+        // Thin C wrappers for syscalls Swift's Glibc module lacks or cannot call
+        // (variadic prctl/ioctl, clone, SCM_RIGHTS). No policy lives here.
+        .target(name: "CNamespaces"),
+        // Bridge to libseccomp.
+        .target(name: "CSeccomp", linkerSettings: [.linkedLibrary("seccomp")]),
+        // The runtime itself. The module is called HakoRuntime because the Swift
+        // toolchain ships a module named `Runtime` of its own.
+        .target(name: "HakoRuntime", dependencies: ["CNamespaces", "CSeccomp"], path: "Sources/Runtime"),
+        .executableTarget(
+            name: "hako", dependencies: ["HakoRuntime"], path: "Sources/hako",
+            linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        .testTarget(name: "RuntimeTests", dependencies: ["HakoRuntime"], path: "Tests/RuntimeTests"),
+        .testTarget(name: "hakoTests", dependencies: ["HakoRuntime"], path: "Tests/hakoTests"),
+    ]
+)

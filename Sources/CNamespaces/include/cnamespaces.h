@@ -1,0 +1,81 @@
+// Thin wrappers around Linux calls that Swift cannot reach directly: raw
+// syscalls without glibc wrappers, variadic functions (prctl, ioctl) and
+// macros (makedev, CMSG_*). Every function returns what the kernel returns
+// (-1 with errno set on failure) and makes no decisions of its own.
+#ifndef HAKO_CNAMESPACES_H
+#define HAKO_CNAMESPACES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+// Namespaces and process creation.
+// clone(2) without a new stack: returns twice like fork(), 0 in the child.
+pid_t hk_clone(unsigned long flags);
+// clone3(2) with CLONE_INTO_CGROUP when cgroup_fd >= 0; -1/ENOSYS if absent.
+pid_t hk_clone3(uint64_t flags, int cgroup_fd);
+int hk_unshare(int flags);
+int hk_setns(int fd, int nstype);
+int hk_pivot_root(const char *new_root, const char *put_old);
+int hk_sethostname(const char *name, size_t len);
+int hk_setdomainname(const char *name, size_t len);
+
+// Mounts.
+int hk_mount(const char *source, const char *target, const char *fstype,
+             unsigned long flags, const char *data);
+int hk_umount2(const char *target, int flags);
+int hk_open_tree(int dirfd, const char *path, unsigned int flags);
+int hk_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
+                  const char *to_path, unsigned int flags);
+int hk_mount_setattr(int dirfd, const char *path, unsigned int flags,
+                     uint64_t attr_set, uint64_t attr_clr, uint64_t propagation);
+// openat2(2) with the given RESOLVE_* flags.
+int hk_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
+               uint64_t resolve);
+int hk_mknodat(int dirfd, const char *path, mode_t mode, unsigned int major,
+               unsigned int minor);
+
+// Credentials and capabilities.
+int hk_capset(const uint32_t effective[2], const uint32_t permitted[2],
+              const uint32_t inheritable[2]);
+int hk_capget(uint32_t effective[2], uint32_t permitted[2],
+              uint32_t inheritable[2]);
+int hk_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4,
+             unsigned long a5);
+int hk_setresuid(uid_t r, uid_t e, uid_t s);
+int hk_setresgid(gid_t r, gid_t e, gid_t s);
+int hk_setgroups(size_t n, const gid_t *groups);
+int hk_setrlimit(int resource, uint64_t soft, uint64_t hard);
+int hk_getrlimit(int resource, uint64_t *soft, uint64_t *hard);
+
+// File descriptors.
+int hk_close_range(unsigned int first, unsigned int last, unsigned int flags);
+int hk_ioctl_int(int fd, unsigned long request, unsigned long arg);
+int hk_ioctl_ptr(int fd, unsigned long request, void *arg);
+int hk_fcntl_int(int fd, int cmd, int arg);
+int hk_memfd_create(const char *name, unsigned int flags);
+int hk_pidfd_open(pid_t pid, unsigned int flags);
+int hk_pidfd_send_signal(int pidfd, int sig);
+// Sends fd over a unix socket with SCM_RIGHTS; `payload` travels as data.
+int hk_send_fd(int sock, int fd, const char *payload, size_t len);
+// Receives one fd; the data goes to buf. Returns the fd or -1.
+int hk_recv_fd(int sock, char *buf, size_t len);
+// Opens a new pty master on `ptmx`, unlocks it and writes the slave's number.
+int hk_open_pty(const char *ptmx, int *slave_number);
+int hk_set_winsize(int fd, unsigned short rows, unsigned short cols);
+
+// Signals: block or restore every signal, and wait for the next one.
+int hk_block_all_signals(void);
+int hk_unblock_all_signals(void);
+int hk_wait_signal(int *sender_pid);
+int hk_default_signal_handlers(void);
+
+// Misc. Swift's Glibc module is built without _GNU_SOURCE, so these
+// Linux-only names come from here.
+#define HK_O_PATH 010000000
+long hk_statfs_type(const char *path);
+int hk_pipe2(int fds[2], int flags);
+int hk_errno(void);
+int hk_connect_unix(const char *path);
+
+#endif

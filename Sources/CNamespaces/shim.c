@@ -1,0 +1,238 @@
+#define _GNU_SOURCE
+#include "cnamespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <termios.h>
+#include <unistd.h>
+#include <grp.h>
+
+pid_t hk_clone(unsigned long flags) {
+    return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+pid_t hk_clone3(uint64_t flags, int cgroup_fd) {
+    struct clone_args args;
+    memset(&args, 0, sizeof(args));
+    args.flags = flags;
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) {
+        args.flags |= CLONE_INTO_CGROUP;
+        args.cgroup = (uint64_t)cgroup_fd;
+    }
+    return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+int hk_unshare(int flags) { return unshare(flags); }
+int hk_setns(int fd, int nstype) { return setns(fd, nstype); }
+int hk_pivot_root(const char *new_root, const char *put_old) {
+    return (int)syscall(SYS_pivot_root, new_root, put_old);
+}
+int hk_sethostname(const char *name, size_t len) { return sethostname(name, len); }
+int hk_setdomainname(const char *name, size_t len) { return setdomainname(name, len); }
+
+int hk_mount(const char *source, const char *target, const char *fstype,
+             unsigned long flags, const char *data) {
+    return mount(source, target, fstype, flags, data);
+}
+int hk_umount2(const char *target, int flags) { return umount2(target, flags); }
+int hk_open_tree(int dirfd, const char *path, unsigned int flags) {
+    return (int)syscall(SYS_open_tree, dirfd, path, flags);
+}
+int hk_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
+                  const char *to_path, unsigned int flags) {
+    return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
+}
+int hk_mount_setattr(int dirfd, const char *path, unsigned int flags,
+                     uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {
+    struct {
+        uint64_t attr_set, attr_clr, propagation, userns_fd;
+    } attr = {attr_set, attr_clr, propagation, 0};
+    return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr));
+}
+int hk_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
+    struct open_how how = {.flags = flags, .mode = mode, .resolve = resolve};
+    return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+int hk_mknodat(int dirfd, const char *path, mode_t mode, unsigned int major, unsigned int minor) {
+    return mknodat(dirfd, path, mode, makedev(major, minor));
+}
+
+int hk_capset(const uint32_t e[2], const uint32_t p[2], const uint32_t i[2]) {
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    for (int k = 0; k < 2; k++) {
+        d[k].effective = e[k];
+        d[k].permitted = p[k];
+        d[k].inheritable = i[k];
+    }
+    return (int)syscall(SYS_capset, &h, d);
+}
+int hk_capget(uint32_t e[2], uint32_t p[2], uint32_t i[2]) {
+    struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct d[2];
+    int r = (int)syscall(SYS_capget, &h, d);
+    if (r == 0)
+        for (int k = 0; k < 2; k++) {
+            e[k] = d[k].effective;
+            p[k] = d[k].permitted;
+            i[k] = d[k].inheritable;
+        }
+    return r;
+}
+int hk_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+    return prctl(option, a2, a3, a4, a5);
+}
+// Raw syscalls: glibc's wrappers would signal other threads (there are none).
+int hk_setresuid(uid_t r, uid_t e, uid_t s) { return (int)syscall(SYS_setresuid, r, e, s); }
+int hk_setresgid(gid_t r, gid_t e, gid_t s) { return (int)syscall(SYS_setresgid, r, e, s); }
+int hk_setgroups(size_t n, const gid_t *groups) { return (int)syscall(SYS_setgroups, n, groups); }
+int hk_setrlimit(int resource, uint64_t soft, uint64_t hard) {
+    struct rlimit r = {soft, hard};
+    return setrlimit(resource, &r);
+}
+int hk_getrlimit(int resource, uint64_t *soft, uint64_t *hard) {
+    struct rlimit r;
+    int ret = getrlimit(resource, &r);
+    if (ret == 0) {
+        *soft = r.rlim_cur;
+        *hard = r.rlim_max;
+    }
+    return ret;
+}
+
+int hk_close_range(unsigned int first, unsigned int last, unsigned int flags) {
+    return (int)syscall(SYS_close_range, first, last, flags);
+}
+int hk_ioctl_int(int fd, unsigned long request, unsigned long arg) { return ioctl(fd, request, arg); }
+int hk_ioctl_ptr(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+int hk_fcntl_int(int fd, int cmd, int arg) { return fcntl(fd, cmd, arg); }
+int hk_memfd_create(const char *name, unsigned int flags) {
+    return (int)syscall(SYS_memfd_create, name, flags);
+}
+int hk_pidfd_open(pid_t pid, unsigned int flags) { return (int)syscall(SYS_pidfd_open, pid, flags); }
+int hk_pidfd_send_signal(int pidfd, int sig) {
+    return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+int hk_send_fd(int sock, int fd, const char *payload, size_t len) {
+    char control[CMSG_SPACE(sizeof(int))];
+    memset(control, 0, sizeof(control));
+    char empty = 0;
+    struct iovec iov = {.iov_base = len ? (void *)payload : &empty, .iov_len = len ? len : 1};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = control, .msg_controllen = sizeof(control)};
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    ssize_t r;
+    do r = sendmsg(sock, &msg, MSG_NOSIGNAL); while (r < 0 && errno == EINTR);
+    return r < 0 ? -1 : 0;
+}
+int hk_recv_fd(int sock, char *buf, size_t len) {
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = control, .msg_controllen = sizeof(control)};
+    ssize_t r;
+    do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (r < 0 && errno == EINTR);
+    if (r < 0) return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (!c || c->cmsg_type != SCM_RIGHTS) {
+        errno = EBADMSG;
+        return -1;
+    }
+    int fd;
+    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    return fd;
+}
+int hk_open_pty(const char *ptmx, int *slave_number) {
+    int fd = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int unlock = 0;
+    unsigned int n;
+    if (ioctl(fd, TIOCSPTLCK, &unlock) < 0 || ioctl(fd, TIOCGPTN, &n) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    *slave_number = (int)n;
+    return fd;
+}
+int hk_set_winsize(int fd, unsigned short rows, unsigned short cols) {
+    struct winsize ws = {.ws_row = rows, .ws_col = cols};
+    return ioctl(fd, TIOCSWINSZ, &ws);
+}
+
+int hk_block_all_signals(void) {
+    sigset_t all;
+    sigfillset(&all);
+    return sigprocmask(SIG_BLOCK, &all, NULL);
+}
+int hk_unblock_all_signals(void) {
+    sigset_t all;
+    sigfillset(&all);
+    return sigprocmask(SIG_UNBLOCK, &all, NULL);
+}
+int hk_wait_signal(int *sender_pid) {
+    sigset_t all;
+    sigfillset(&all);
+    siginfo_t info;
+    int s;
+    do s = sigwaitinfo(&all, &info); while (s < 0 && errno == EINTR);
+    if (s > 0 && sender_pid) *sender_pid = info.si_pid;
+    return s;
+}
+int hk_default_signal_handlers(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP) sigaction(s, &sa, NULL);
+    return 0;
+}
+
+int hk_errno(void) { return errno; }
+long hk_statfs_type(const char *path) {
+    struct statfs s;
+    return statfs(path, &s) == 0 ? (long)s.f_type : -1;
+}
+int hk_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+int hk_connect_unix(const char *path) {
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof(addr));
+    addr.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(addr.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(addr.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}

@@ -1,0 +1,404 @@
+// The container lifecycle (runtime.md "Lifecycle" and "Operations"), as the
+// runc command line exposes it: create, start, state, kill, delete, and run,
+// which is create + start + wait + delete.
+import CNamespaces
+import Glibc
+
+public struct CreateOptions {
+    public var bundle: String = "."
+    public var pidFile: String?
+    public var consoleSocket: String?
+    public var preserveFds = 0
+    /// Descriptors passed by socket activation (LISTEN_FDS), kept after preserveFds.
+    public var listenFds = 0
+    public var noPivot = false
+    public var noNewKeyring = false
+    /// `run` in the foreground: start is said over the sync channel, not exec.fifo.
+    var foreground = false
+    public init() {}
+}
+
+public struct Runtime {
+    public let store: StateStore
+    public let logger: Logger
+
+    public init(root: String, logger: Logger) {
+        store = StateStore(root: root)
+        self.logger = logger
+    }
+
+    // MARK: create
+
+    /// A container whose init waits for start; `sync` stays open for `run`.
+    struct Created {
+        let pid: Int32
+        let sync: SyncChannel
+        let state: ContainerState
+    }
+
+    public func create(id: String, options: CreateOptions) throws {
+        let c = try create(id: id, options: options, keepSync: false)
+        close(c.sync.fd)
+    }
+
+    func create(id: String, options: CreateOptions, keepSync: Bool) throws -> Created {
+        try StateStore.validate(id: id)
+        let bundle = absolutePath(options.bundle)
+        let configPath = bundle + "/config.json"
+        let bytes: [UInt8]
+        do { bytes = try Files.read(configPath) } catch {
+            throw RuntimeError("cannot read \(configPath): \(error)")
+        }
+        let spec = try Spec.parse(bytes)
+        let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options)
+
+        let dir = try store.createLocked(id: id)
+        var undo = Undo()
+        undo.add { dir.remove() }
+        do {
+            let created = try spawn(id: id, spec: spec, bundle: bundle, rootfsPath: rootfsPath, dir: dir,
+                                    options: options, undo: &undo)
+            if !keepSync { close(created.sync.fd) }
+            dir.unlock()
+            return created
+        } catch {
+            undo.run()
+            throw error
+        }
+    }
+
+    /// Checks what must hold before anything is made; returns the rootfs path.
+    static func validate(_ spec: Spec, bundle: String, options: CreateOptions) throws -> String {
+        guard let root = spec.root else { throw SpecError("root", "is required") }
+        let rootfs = root.path.hasPrefix("/") ? cleanPath(root.path) : joinPath(bundle, root.path)
+        if !Files.isDirectory(rootfs) { throw SpecError("root.path", "\(rootfs) is not a directory") }
+        if let p = spec.process {
+            if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
+            if p.terminal, options.consoleSocket == nil {
+                throw SpecError("process.terminal", "is true, which needs --console-socket")
+            }
+        }
+        let linux = spec.linux
+        if spec.hostname != nil, linux?.namespace(.uts) == nil || linux?.namespace(.uts)?.path != nil {
+            throw SpecError("hostname", "needs a new uts namespace")
+        }
+        if spec.domainname != nil, linux?.namespace(.uts) == nil || linux?.namespace(.uts)?.path != nil {
+            throw SpecError("domainname", "needs a new uts namespace")
+        }
+        if linux?.namespace(.time) != nil { throw SpecError("linux.namespaces", "time namespaces are not supported yet") }
+        if linux?.namespace(.mount) == nil, !spec.mounts.isEmpty {
+            throw SpecError("mounts", "need a mount namespace (linux.namespaces has no \"mount\")")
+        }
+        if let user = linux?.namespace(.user), user.path == nil, linux?.uidMappings.isEmpty != false {
+            throw SpecError("linux.uidMappings", "are required for a new user namespace")
+        }
+        return rootfs
+    }
+
+    func spawn(id: String, spec: Spec, bundle: String, rootfsPath: String, dir: ContainerDir,
+               options: CreateOptions, undo: inout Undo) throws -> Created {
+        let linux = spec.linux
+        let layout = CgroupLayout.detect()
+        let cgroup = Cgroup(layout: layout, path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
+        let madeCgroups = try cgroup.create()
+        undo.add { Cgroup.remove(madeCgroups) }
+
+        var fifoPath: String? = nil
+        if !options.foreground {
+            try sys(mkfifoat(dir.fd, "exec.fifo", 0o600), "mkfifo exec.fifo")
+            fifoPath = dir.fifoPath
+        }
+        var consoleFD: Int32? = nil
+        if let sock = options.consoleSocket {
+            let fd = hk_connect_unix(sock)
+            if fd < 0 { throw SystemError("connect to console socket \(sock)") }
+            consoleFD = fd
+        }
+        defer { if let consoleFD { close(consoleFD) } }
+
+        var joins: [(NamespaceType, Int32)] = []
+        defer { for (_, fd) in joins { close(fd) } }
+        var flags: Int32 = 0
+        for (k, ns) in (linux?.namespaces ?? []).enumerated() {
+            if let path = ns.path {
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                if fd < 0 { throw SpecError("linux.namespaces[\(k)].path", SystemError("open \(path)").description) }
+                joins.append((ns.type, fd))
+            } else if ns.type != .cgroup {
+                flags |= ns.type.cloneFlag
+            }
+        }
+        let (parentEnd, childEnd) = try socketPair()
+        let sync = SyncChannel(fd: parentEnd)
+        let base = ContainerState(
+            id: id, pid: 0, bundle: bundle, rootfs: rootfsPath, annotations: spec.annotations, pidStartTime: 0,
+            cgroups: cgroup.directories, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
+            poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
+            hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]))
+
+        // Joining a pid namespace only affects children: enter it for the
+        // clone and step back out, so that hooks still run in ours.
+        let pidJoin = joins.first { $0.0 == .pid }?.1
+        var ownPid: Int32 = -1
+        if let pidJoin {
+            ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
+            try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
+        }
+        let pid = hk_clone(UInt(UInt32(bitPattern: flags)))
+        if pid == 0 {
+            close(parentEnd)
+            // The lock's descriptor was copied by clone; holding it would
+            // block `start` until exec.
+            dir.unlock()
+            ContainerInit(spec: spec, rootfsPath: rootfsPath, bundle: bundle, cgroup: cgroup, sync: SyncChannel(fd: childEnd), fifoPath: fifoPath,
+                          consoleSocket: consoleFD, joins: joins, options: options, hookBase: base, logger: logger).run()
+        }
+        let cloneErrno = errno
+        close(childEnd)
+        if ownPid >= 0 {
+            _ = hk_setns(ownPid, NamespaceType.pid.cloneFlag)
+            close(ownPid)
+        }
+        if pid < 0 {
+            close(parentEnd)
+            throw SystemError("clone", errno: cloneErrno)
+        }
+        undo.add {
+            close(parentEnd)
+            Glibc.kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = retryEINTR { waitpid(pid, &status, 0) }
+        }
+
+        if let linux, linux.namespace(.user) != nil, linux.namespace(.user)?.path == nil {
+            try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings)
+        }
+        try cgroup.add(pid: pid)
+        try sync.send(.go)
+        var state = base
+        state.pid = pid
+        while true {
+            switch try sync.receive() {
+            case .hooks?:
+                let hooks = HookRunner(state: state.ociJSON(status: .creating))
+                try hooks.run(spec.hooks.prestart, kind: "prestart")
+                try hooks.run(spec.hooks.createRuntime, kind: "createRuntime")
+                try sync.send(.ok)
+                continue
+            case .ready?: break
+            case let .error(m)?: throw RuntimeError(m)
+            case nil: throw RuntimeError("container init exited during setup: \(Runtime.reap(pid))")
+            case let other?: throw RuntimeError("unexpected message from init: \(other.text)")
+            }
+            break
+        }
+        state.pidStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
+        try dir.write(state)
+        if let pidFile = options.pidFile {
+            try Files.writeAtomically(absolutePath(pidFile), String(pid), mode: 0o644)
+        }
+        return Created(pid: pid, sync: sync, state: state)
+    }
+
+    static func reap(_ pid: Int32) -> String {
+        var status: Int32 = 0
+        return retryEINTR({ waitpid(pid, &status, 0) }) == pid ? Exec.describe(status: status) : "unknown status"
+    }
+
+    // MARK: state
+
+    public func status(of state: ContainerState, in dir: ContainerDir) -> Status {
+        guard let info = ProcessInfo(pid: state.pid), info.isAlive, info.startTime == state.pidStartTime else {
+            return .stopped
+        }
+        if faccessat(dir.fd, "exec.fifo", F_OK, 0) == 0 { return .created }
+        if let f = state.freezer, let text = Files.readText(f) {
+            if text.hasPrefix("FROZEN") || text.hasPrefix("1") { return .paused }
+        }
+        return .running
+    }
+
+    public func state(id: String) throws -> JSON {
+        let dir = try store.openLocked(id: id)
+        defer { dir.unlock() }
+        let s = try dir.read()
+        return s.ociJSON(status: status(of: s, in: dir))
+    }
+
+    public func list() -> [JSON] {
+        store.ids().compactMap { id in
+            guard let dir = try? store.openLocked(id: id) else { return nil }
+            defer { dir.unlock() }
+            guard let s = try? dir.read() else { return nil }
+            return s.ociJSON(status: status(of: s, in: dir))
+        }
+    }
+
+    // MARK: start
+
+    public func start(id: String) throws {
+        let dir = try store.openLocked(id: id)
+        defer { dir.unlock() }
+        let s = try dir.read()
+        switch status(of: s, in: dir) {
+        case .created: break
+        case .stopped: throw RuntimeError("cannot start a container that has stopped")
+        case let other: throw RuntimeError("cannot start an already \(other.rawValue) container")
+        }
+        if !s.hasProcess { throw RuntimeError("cannot start container \"\(id)\": config.json has no process") }
+        let fd = open(dir.fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open exec fifo (the container init is not waiting)") }
+        var byte: UInt8 = 0x30
+        let n = write(fd, &byte, 1)
+        close(fd)
+        if n != 1 { throw SystemError("write exec fifo") }
+        unlinkat(dir.fd, "exec.fifo", 0)
+        runPoststart(s)
+    }
+
+    func runPoststart(_ s: ContainerState) {
+        // runtime.md: a failing poststart hook is logged and the lifecycle goes on.
+        if let hooks = try? Field(s.poststart, path: "hooks.poststart").array().map(Hook.init) {
+            do { try HookRunner(state: s.ociJSON(status: .running)).run(hooks, kind: "poststart") } catch {
+                logger.warn("\(error)")
+            }
+        }
+    }
+
+    // MARK: kill
+
+    public func kill(id: String, signal: Int32, all: Bool) throws {
+        let dir = try store.openLocked(id: id)
+        defer { dir.unlock() }
+        let s = try dir.read()
+        let st = status(of: s, in: dir)
+        if st == .stopped { throw RuntimeError("container \"\(id)\" is not running") }
+        if all {
+            for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, signal) }
+            if st == .paused { thaw(s) }
+        } else {
+            try Runtime.signal(s, signal)
+        }
+    }
+
+    /// Signals the init through a pidfd, so a recycled pid is never hit.
+    static func signal(_ s: ContainerState, _ sig: Int32) throws {
+        let pidfd = hk_pidfd_open(s.pid, 0)
+        if pidfd < 0 { throw SystemError("pidfd_open \(s.pid)") }
+        defer { close(pidfd) }
+        guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container init has exited") }
+        try sys(hk_pidfd_send_signal(pidfd, sig), "kill \(s.pid)")
+    }
+
+    func thaw(_ s: ContainerState) {
+        guard let f = s.freezer else { return }
+        try? Files.write(f, f.hasSuffix("cgroup.freeze") ? "0" : "THAWED")
+    }
+
+    // MARK: delete
+
+    public func delete(id: String, force: Bool) throws {
+        let dir: ContainerDir
+        do { dir = try store.openLocked(id: id) } catch {
+            // containerd's shim deletes with --force after delete: not an error.
+            if force, !Files.exists(store.root + "/" + id + "/state.json") {
+                try StateStore.validate(id: id)
+                return
+            }
+            throw error
+        }
+        let s: ContainerState
+        do { s = try dir.read() } catch {
+            // A create killed mid-way leaves a directory without state: remove it.
+            if force { dir.remove(); return }
+            dir.unlock()
+            throw error
+        }
+        let st = status(of: s, in: dir)
+        if st != .stopped {
+            if !force {
+                dir.unlock()
+                throw RuntimeError("cannot delete container \"\(id)\" that is not stopped: \(st.rawValue)")
+            }
+            killAll(s)
+        }
+        destroy(s, dir: dir)
+    }
+
+    /// SIGKILL to everything in the container, then wait until the init is gone.
+    func killAll(_ s: ContainerState) {
+        let pidfd = hk_pidfd_open(s.pid, 0)
+        let sameInit = ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime
+        if pidfd >= 0, sameInit { _ = hk_pidfd_send_signal(pidfd, SIGKILL) }
+        if !s.ownPidNamespace || !sameInit {
+            for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, SIGKILL) }
+        }
+        thaw(s)
+        if pidfd >= 0 {
+            var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            _ = retryEINTR { poll(&p, 1, 10_000) }
+            close(pidfd)
+        }
+    }
+
+    func destroy(_ s: ContainerState, dir: ContainerDir) {
+        // Without its own pid namespace, the container's other processes outlive the init.
+        if !s.ownPidNamespace { for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, SIGKILL) } }
+        Cgroup.remove(s.cgroups)
+        if let hooks = try? Field(s.poststop, path: "hooks.poststop").array().map(Hook.init) {
+            do { try HookRunner(state: s.ociJSON(status: .stopped)).run(hooks, kind: "poststop") } catch {
+                logger.warn("\(error)")
+            }
+        }
+        dir.remove()
+    }
+
+    // MARK: run
+
+    /// create + start; in the foreground, waits and returns the exit code
+    /// (128+N for a signal), forwarding signals to the container.
+    public func run(id: String, options: CreateOptions, detach: Bool) throws -> Int32 {
+        if detach {
+            try create(id: id, options: options)
+            try start(id: id)
+            return 0
+        }
+        var opts = options
+        opts.foreground = true
+        // Blocked before clone so no signal is lost; the init unblocks before exec.
+        _ = hk_block_all_signals()
+        let c = try create(id: id, options: opts, keepSync: true)
+        do { try c.sync.send(.start) } catch {
+            close(c.sync.fd)
+            try? delete(id: id, force: true)
+            throw error
+        }
+        close(c.sync.fd)
+        runPoststart(c.state)
+        var status: Int32 = 0
+        loop: while true {
+            var sender: Int32 = 0
+            let sig = hk_wait_signal(&sender)
+            if sig == SIGCHLD {
+                // Reap everything: hooks are our children too.
+                while true {
+                    var st: Int32 = 0
+                    let r = waitpid(-1, &st, WNOHANG)
+                    if r <= 0 { break }
+                    if r == c.pid { status = st; break loop }
+                }
+            } else if sig > 0 {
+                Glibc.kill(c.pid, sig)
+            }
+        }
+        try? delete(id: id, force: true)
+        return Exec.exitCode(status)
+    }
+}
+
+/// Steps to undo a half-made container, run newest first.
+struct Undo {
+    private var steps: [() -> Void] = []
+    mutating func add(_ step: @escaping () -> Void) { steps.append(step) }
+    func run() { for step in steps.reversed() { step() } }
+}

@@ -1,0 +1,65 @@
+// Who the process runs as: rlimits, user and groups, capabilities,
+// no_new_privs. Order matters: the bounding set is dropped while
+// CAP_SETPCAP is still held, and the user switch keeps capabilities
+// (PR_SET_KEEPCAPS) so the configured sets can be applied after it.
+import CNamespaces
+import Glibc
+
+enum Credentials {
+    static let PR_CAPBSET_DROP: Int32 = 24, PR_SET_KEEPCAPS: Int32 = 8, PR_SET_NO_NEW_PRIVS: Int32 = 38
+    static let PR_CAP_AMBIENT: Int32 = 47, PR_CAP_AMBIENT_RAISE: UInt = 2, PR_CAP_AMBIENT_CLEAR_ALL: UInt = 4
+
+    static func applyRlimits(_ limits: [Process.Rlimit]) throws {
+        for (k, r) in limits.enumerated() where hk_setrlimit(r.type.resource, r.soft, r.hard) != 0 {
+            throw SpecError("process.rlimits[\(k)]", SystemError("setrlimit \(r.type.name)").description)
+        }
+    }
+
+    static func setOOMScoreAdj(_ value: Int32) throws {
+        do { try Files.write("/proc/self/oom_score_adj", String(value)) } catch let e as SystemError {
+            throw SpecError("process.oomScoreAdj", e.description)
+        }
+    }
+
+    static func apply(user: Process.User, capabilities: Process.Capabilities?, noNewPrivileges: Bool,
+                      logger: Logger) throws {
+        if let caps = capabilities {
+            for cap in 0..<64 where !caps.bounding.contains(cap) {
+                // EINVAL: the kernel has no such capability; nothing to drop.
+                if hk_prctl(PR_CAPBSET_DROP, UInt(cap), 0, 0, 0) != 0, errno != EINVAL {
+                    throw SystemError("drop capability \(cap) from the bounding set")
+                }
+            }
+            try sys(hk_prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)")
+        }
+        var groups = user.additionalGids.map { gid_t($0) }
+        if hk_setgroups(groups.count, &groups) != 0 {
+            // Refused in a user namespace whose setgroups is denied; harmless then.
+            if errno != EPERM || !groups.isEmpty { throw SpecError("process.user.additionalGids", SystemError("setgroups").description) }
+        }
+        try sys(hk_setresgid(user.gid, user.gid, user.gid), "setresgid \(user.gid)")
+        try sys(hk_setresuid(user.uid, user.uid, user.uid), "setresuid \(user.uid)")
+        if let caps = capabilities {
+            try sys(hk_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)")
+            let e = [caps.effective.low, caps.effective.high], p = [caps.permitted.low, caps.permitted.high]
+            let i = [caps.inheritable.low, caps.inheritable.high]
+            if hk_capset(e, p, i) != 0 { throw SpecError("process.capabilities", SystemError("capset").description) }
+            _ = hk_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+            for cap in caps.ambient.numbers where hk_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, UInt(cap), 0, 0) != 0 {
+                // Ambient needs the capability permitted and inheritable; runc warns and goes on.
+                logger.debug("cannot raise ambient capability \(CapabilitySet.names[cap]): \(SystemError.describe(errno))")
+            }
+        }
+        if noNewPrivileges { try sys(hk_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)") }
+    }
+
+    /// The home directory of `uid` in the container's /etc/passwd, or "/".
+    static func home(of uid: UInt32) -> String {
+        guard let text = Files.readText("/etc/passwd") else { return "/" }
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            if f.count > 5, f[2] == String(uid) { return String(f[5]) }
+        }
+        return "/"
+    }
+}

@@ -1,0 +1,56 @@
+// Device nodes in the container's /dev: the six every container gets
+// (runtime-spec config-linux.md "Default Devices"), those in linux.devices,
+// and the standard symlinks.
+import CNamespaces
+import Glibc
+
+extension Rootfs {
+    static let defaultDevices: [(path: String, major: Int64, minor: Int64)] = [
+        ("/dev/null", 1, 3), ("/dev/zero", 1, 5), ("/dev/full", 1, 7),
+        ("/dev/random", 1, 8), ("/dev/urandom", 1, 9), ("/dev/tty", 5, 0),
+    ]
+
+    /// Whether the config bind-mounts the host's /dev, in which case hako
+    /// leaves /dev alone as runc does.
+    static func bindsDev(_ mounts: [Mount]) -> Bool {
+        mounts.contains { cleanPath($0.destination) == "/dev" && ($0.type == "bind" || $0.options.contains("bind") || $0.options.contains("rbind")) }
+    }
+
+    func createDevices(_ configured: [Device]) throws {
+        var devices = Rootfs.defaultDevices
+            .filter { d in !configured.contains { cleanPath($0.path) == d.path } }
+            .map { (path: $0.path, type: "c", major: $0.major, minor: $0.minor, mode: UInt32(0o666), uid: UInt32(0), gid: UInt32(0), index: -1) }
+        for (k, d) in configured.enumerated() {
+            devices.append((d.path, d.type, d.major, d.minor, (d.fileMode ?? 0o666) & 0o7777, d.uid ?? 0, d.gid ?? 0, k))
+        }
+        for d in devices {
+            let clean = cleanPath(d.path)
+            let slash = clean.lastIndex(of: "/")!
+            let parent = try make(String(clean[..<slash]).isEmpty ? "/" : String(clean[..<slash]), .directory)
+            defer { close(parent) }
+            let name = String(clean[clean.index(after: slash)...])
+            let type: mode_t = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR
+            if hk_mknodat(parent, name, type | mode_t(d.mode), UInt32(truncatingIfNeeded: d.major), UInt32(truncatingIfNeeded: d.minor)) != 0 {
+                if errno == EEXIST { continue }
+                let e = SystemError("mknod \(clean)")
+                throw d.index >= 0 ? SpecError("linux.devices[\(d.index)]", e.description) : e
+            }
+            try sys(fchownat(parent, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW), "chown \(clean)")
+            try sys(fchmodat(parent, name, mode_t(d.mode), 0), "chmod \(clean)")
+        }
+    }
+
+    func createDevSymlinks() throws {
+        let dev = try make("/dev", .directory)
+        defer { close(dev) }
+        var links = [("/proc/self/fd", "fd"), ("/proc/self/fd/0", "stdin"), ("/proc/self/fd/1", "stdout"),
+                     ("/proc/self/fd/2", "stderr")]
+        if Files.exists("/proc/kcore") { links.append(("/proc/kcore", "core")) }
+        for (target, name) in links where symlinkat(target, dev, name) != 0 && errno != EEXIST {
+            throw SystemError("symlink /dev/\(name)")
+        }
+        // /dev/ptmx must be the container's own devpts instance.
+        unlinkat(dev, "ptmx", 0)
+        try sys(symlinkat("pts/ptmx", dev, "ptmx"), "symlink /dev/ptmx")
+    }
+}

@@ -1,0 +1,181 @@
+// The container's init: the child `hako create` clones into the new
+// namespaces. It runs hako's own Swift code until execve, in this order:
+// join namespaces, build the rootfs, pivot_root, set up the process, report
+// ready, wait for `start`, exec. Any failure before ready goes back to the
+// runtime as an error message and the init exits.
+import CNamespaces
+import Glibc
+
+struct ContainerInit {
+    let spec: Spec
+    let rootfsPath: String
+    let bundle: String
+    let cgroup: Cgroup
+    let sync: SyncChannel
+    /// exec.fifo in the state directory; nil for `run`, which says start over sync.
+    let fifoPath: String?
+    let consoleSocket: Int32?
+    /// Namespaces joined by path, opened by the runtime before clone.
+    let joins: [(NamespaceType, Int32)]
+    let options: CreateOptions
+    /// The state hooks receive on stdin; the pid is filled in by the init.
+    let hookBase: ContainerState
+    let logger: Logger
+
+    func run() -> Never {
+        do {
+            try setup()
+        } catch {
+            // Before ready the runtime is listening; after it, stderr is all there is.
+            if (try? sync.send(.error("\(error)"))) == nil { logger.error("\(error)") }
+            _exit(1)
+        }
+        _exit(127)
+    }
+
+    var linux: Linux? { spec.linux }
+
+    func setup() throws {
+        try sync.expect(.go, from: "hako")
+        for (type, fd) in joins.sorted(by: { a, _ in a.0 == .user }) where type != .pid {
+            try sys(hk_setns(fd, type.cloneFlag), "join \(type.rawValue) namespace \(linux?.namespace(type)?.path ?? "")")
+            close(fd)
+        }
+        if linux?.namespace(.user) != nil {
+            // Maps are written: become root of the new user namespace.
+            try sys(hk_setresgid(0, 0, 0), "setresgid 0 in user namespace")
+            try sys(hk_setresuid(0, 0, 0), "setresuid 0 in user namespace")
+        }
+        if let ns = linux?.namespace(.cgroup), ns.path == nil {
+            // After the runtime moved us into the container's cgroup, so that
+            // the namespace's root is that cgroup.
+            try sys(hk_unshare(NamespaceType.cgroup.cloneFlag), "unshare cgroup namespace")
+        }
+        if let h = spec.hostname { try sys(hk_sethostname(h, h.utf8.count), "sethostname") }
+        if let d = spec.domainname { try sys(hk_setdomainname(d, d.utf8.count), "setdomainname") }
+        umask(0)
+        // The host's /proc is still mounted here, so /proc/self names the
+        // init by its pid in the runtime's namespace, which hooks expect.
+        var base = hookBase
+        base.pid = ContainerInit.hostPid() ?? 0
+
+        // exec.fifo must be opened before pivot_root hides the state directory.
+        var fifo: (reader: Int32, writer: Int32)? = nil
+        if let fifoPath {
+            let r = try sys(open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
+            let w = try sys(open(fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
+            fifo = (r, w)
+        }
+
+        let process = spec.process
+        if linux?.namespace(.mount) != nil {
+            try Rootfs.prepare(rootfsPath, propagation: linux?.rootfsPropagation)
+            let rootfs = try Rootfs(path: rootfsPath, bundle: bundle)
+            defer { close(rootfs.rootFD) }
+            try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil)
+            if !Rootfs.bindsDev(spec.mounts) {
+                try rootfs.createDevices(linux?.devices ?? [])
+                try rootfs.createDevSymlinks()
+            }
+            if let cwd = process?.cwd { close(try rootfs.make(cwd, .directory)) }
+        }
+        if !spec.hooks.prestart.isEmpty || !spec.hooks.createRuntime.isEmpty {
+            try sync.send(.hooks)
+            try sync.expect(.ok, from: "hako")
+        }
+        try HookRunner(state: base.ociJSON(status: .creating)).run(spec.hooks.createContainer, kind: "createContainer")
+
+        if linux?.namespace(.mount) != nil {
+            try Rootfs.pivot(rootfsPath, noPivot: options.noPivot)
+            if let p = linux?.rootfsPropagation { try Rootfs.setPropagation(p) }
+        } else {
+            try sys(chroot(rootfsPath), "chroot \(rootfsPath)")
+            try sys(chdir("/"), "chdir /")
+        }
+
+        var terminal: Terminal? = nil
+        if let process, process.terminal {
+            guard let consoleSocket else { throw RuntimeError("process.terminal is true but no --console-socket was given") }
+            terminal = try Terminal.setup(consoleSocket: consoleSocket, size: process.consoleSize)
+        }
+        if let consoleSocket { close(consoleSocket) }
+        try Rootfs.writeSysctls(linux?.sysctl ?? [])
+        try Rootfs.readonlyPaths(linux?.readonlyPaths ?? [])
+        try Rootfs.maskPaths(linux?.maskedPaths ?? [])
+        if spec.root?.readonly == true { try Rootfs.makeRootReadonly() }
+
+        guard let process else {
+            // A container without a process can be created; `start` refuses it.
+            try sync.send(.ready)
+            while true { pause() }
+        }
+        try Credentials.applyRlimits(process.rlimits)
+        if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
+        _ = setsid()
+        try terminal?.attach()
+        try Credentials.apply(user: process.user, capabilities: process.capabilities,
+                              noNewPrivileges: process.noNewPrivileges, logger: logger)
+        umask(mode_t(process.user.umask ?? 0o022))
+        if chdir(process.cwd) != 0 { throw SpecError("process.cwd", SystemError("chdir \(process.cwd)").description) }
+        var env = process.env
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
+        if options.listenFds > 0 { env += ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] }
+        let executable = try Exec.find(process.args.first ?? "", env: env)
+
+        try sync.send(.ready)
+        if let fifo {
+            // Blocks until `hako start` writes a byte; we hold a writer so
+            // that the read waits instead of returning end-of-file.
+            _ = hk_fcntl_int(fifo.reader, F_SETFL, 0)
+            var byte: UInt8 = 0
+            let n = retryEINTR { Int32(read(fifo.reader, &byte, 1)) }
+            if n != 1 { throw SystemError("read exec fifo") }
+            close(fifo.reader)
+            close(fifo.writer)
+        } else {
+            try sync.expect(.start, from: "hako")
+        }
+        try HookRunner(state: base.ociJSON(status: .created)).run(spec.hooks.startContainer, kind: "startContainer")
+        close(sync.fd)
+
+        // Only stdio and the preserved descriptors cross into the container.
+        let keep = 3 + Int32(options.preserveFds + options.listenFds)
+        for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
+        _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
+        _ = hk_default_signal_handlers()
+        _ = hk_unblock_all_signals()
+        Exec.execve(executable, process.args, env)
+        logger.error("exec \(executable): \(SystemError.describe(errno))")
+        _exit(127)
+    }
+}
+
+extension ContainerInit {
+    static func hostPid() -> Int32? {
+        var buf = [CChar](repeating: 0, count: 32)
+        let n = readlink("/proc/self", &buf, buf.count - 1)
+        return n > 0 ? Int32(String(cString: buf)) : nil
+    }
+}
+
+extension Exec {
+    /// execvp's search, done before `start` so a missing program fails `create`.
+    static func find(_ name: String, env: [String]) throws -> String {
+        if name.isEmpty { throw SpecError("process.args", "must not be empty") }
+        func runnable(_ p: String) -> Bool {
+            var st = stat()
+            return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(p, X_OK) == 0
+        }
+        if name.contains("/") {
+            if runnable(name) { return name }
+            throw SpecError("process.args[0]", "\(name): \(SystemError.describe(errno == 0 ? ENOENT : errno))")
+        }
+        let path = env.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) }
+            ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
+            if runnable(candidate) { return candidate }
+        }
+        throw SpecError("process.args[0]", "executable file \"\(name)\" not found in $PATH")
+    }
+}

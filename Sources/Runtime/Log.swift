@@ -1,0 +1,55 @@
+// Logging in runc's formats. Engines read `--log FILE --log-format json` and
+// show the last error line to their users, so its shape matters.
+import Glibc
+
+public struct Logger {
+    public enum Format { case text, json }
+    public enum Level: String { case debug, info, warning, error }
+
+    let fd: Int32?
+    let format: Format
+    public let debugEnabled: Bool
+
+    public init(path: String?, format: Format, debug: Bool) {
+        var fd: Int32? = nil
+        if let path {
+            let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            if f >= 0 { fd = f }
+        }
+        self.fd = fd
+        self.format = format
+        self.debugEnabled = debug
+    }
+
+    public static let silent = Logger(path: nil, format: .text, debug: false)
+
+    public func debug(_ msg: @autoclosure () -> String) {
+        guard debugEnabled else { return }
+        emit(.debug, msg())
+    }
+    public func warn(_ msg: String) { emit(.warning, msg) }
+    public func error(_ msg: String) {
+        emit(.error, msg)
+        // The user sees errors on stderr whatever the log file says.
+        let line = Array("hako: \(msg)\n".utf8)
+        try? Files.writeAll(2, line, "stderr")
+    }
+
+    func emit(_ level: Level, _ msg: String) {
+        let line: String
+        switch format {
+        case .json:
+            line = JSON.object([("level", .string(level.rawValue)), ("msg", .string(msg)),
+                                ("time", .string(Clock.rfc3339Now()))]).serialized() + "\n"
+        case .text:
+            var quoted = ""
+            JSON.writeString(msg, to: &quoted)
+            line = "time=\"\(Clock.rfc3339Now())\" level=\(level.rawValue) msg=\(quoted)\n"
+        }
+        if let fd {
+            try? Files.writeAll(fd, Array(line.utf8), "log")
+        } else if level != .error {
+            try? Files.writeAll(2, Array(line.utf8), "stderr")
+        }
+    }
+}

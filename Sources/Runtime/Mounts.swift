@@ -1,0 +1,91 @@
+// Mount options (config.md "Mounts", the options of mount(8)) as mount(2)
+// flags, propagation changes, recursive attributes and filesystem data.
+
+public enum MountFlag {
+    public static let rdonly: UInt = 1, nosuid: UInt = 2, nodev: UInt = 4, noexec: UInt = 8
+    public static let synchronous: UInt = 16, remount: UInt = 32, mandlock: UInt = 64, dirsync: UInt = 128
+    public static let nosymfollow: UInt = 256, noatime: UInt = 1024, nodiratime: UInt = 2048
+    public static let bind: UInt = 4096, move: UInt = 8192, rec: UInt = 16384, silent: UInt = 32768
+    public static let unbindable: UInt = 1 << 17, `private`: UInt = 1 << 18, slave: UInt = 1 << 19
+    public static let shared: UInt = 1 << 20, relatime: UInt = 1 << 21, iversion: UInt = 1 << 23
+    public static let strictatime: UInt = 1 << 24, lazytime: UInt = 1 << 25
+}
+
+/// MOUNT_ATTR_* for mount_setattr(2), used by the recursive options (rro, ...).
+public enum MountAttr {
+    public static let rdonly: UInt64 = 0x1, nosuid: UInt64 = 0x2, nodev: UInt64 = 0x4, noexec: UInt64 = 0x8
+    public static let atimeMask: UInt64 = 0x70, relatime: UInt64 = 0, noatime: UInt64 = 0x10
+    public static let strictatime: UInt64 = 0x20, nodiratime: UInt64 = 0x80, nosymfollow: UInt64 = 0x0020_0000
+}
+
+public struct MountOptions {
+    public var flags: UInt = 0
+    public var propagation: [UInt] = []
+    public var attrSet: UInt64 = 0
+    public var attrClear: UInt64 = 0
+    public var data: [String] = []
+    public var isBind: Bool { flags & MountFlag.bind != 0 }
+    public var isRecursive: Bool { flags & MountFlag.rec != 0 }
+
+    /// option -> (clear?, flag)
+    static let flagTable: [String: (Bool, UInt)] = [
+        "async": (true, MountFlag.synchronous), "atime": (true, MountFlag.noatime),
+        "bind": (false, MountFlag.bind), "defaults": (false, 0), "dev": (true, MountFlag.nodev),
+        "diratime": (true, MountFlag.nodiratime), "dirsync": (false, MountFlag.dirsync),
+        "exec": (true, MountFlag.noexec), "iversion": (false, MountFlag.iversion),
+        "lazytime": (false, MountFlag.lazytime), "loud": (true, MountFlag.silent),
+        "mand": (false, MountFlag.mandlock), "noatime": (false, MountFlag.noatime),
+        "nodev": (false, MountFlag.nodev), "nodiratime": (false, MountFlag.nodiratime),
+        "noexec": (false, MountFlag.noexec), "noiversion": (true, MountFlag.iversion),
+        "nolazytime": (true, MountFlag.lazytime), "nomand": (true, MountFlag.mandlock),
+        "norelatime": (true, MountFlag.relatime), "nostrictatime": (true, MountFlag.strictatime),
+        "nosuid": (false, MountFlag.nosuid), "nosymfollow": (false, MountFlag.nosymfollow),
+        "rbind": (false, MountFlag.bind | MountFlag.rec), "relatime": (false, MountFlag.relatime),
+        "remount": (false, MountFlag.remount), "ro": (false, MountFlag.rdonly), "rw": (true, MountFlag.rdonly),
+        "silent": (false, MountFlag.silent), "strictatime": (false, MountFlag.strictatime),
+        "suid": (true, MountFlag.nosuid), "sync": (false, MountFlag.synchronous),
+        "symfollow": (true, MountFlag.nosymfollow),
+    ]
+
+    public static let propagation: [String: UInt] = [
+        "private": MountFlag.private, "rprivate": MountFlag.private | MountFlag.rec,
+        "shared": MountFlag.shared, "rshared": MountFlag.shared | MountFlag.rec,
+        "slave": MountFlag.slave, "rslave": MountFlag.slave | MountFlag.rec,
+        "unbindable": MountFlag.unbindable, "runbindable": MountFlag.unbindable | MountFlag.rec,
+    ]
+
+    /// option -> (clear?, attribute)
+    static let recursiveTable: [String: (Bool, UInt64)] = [
+        "rro": (false, MountAttr.rdonly), "rrw": (true, MountAttr.rdonly),
+        "rnosuid": (false, MountAttr.nosuid), "rsuid": (true, MountAttr.nosuid),
+        "rnodev": (false, MountAttr.nodev), "rdev": (true, MountAttr.nodev),
+        "rnoexec": (false, MountAttr.noexec), "rexec": (true, MountAttr.noexec),
+        "rnodiratime": (false, MountAttr.nodiratime), "rdiratime": (true, MountAttr.nodiratime),
+        "rrelatime": (false, MountAttr.relatime), "rnorelatime": (true, MountAttr.relatime),
+        "rnoatime": (false, MountAttr.noatime), "ratime": (true, MountAttr.noatime),
+        "rstrictatime": (false, MountAttr.strictatime), "rnostrictatime": (true, MountAttr.strictatime),
+        "rnosymfollow": (false, MountAttr.nosymfollow), "rsymfollow": (true, MountAttr.nosymfollow),
+    ]
+
+    /// Options that are hako's to implement but not yet: refused by name, not ignored.
+    static let unsupported: Set<String> = ["idmap", "ridmap", "tmpcopyup"]
+
+    public init(_ options: [String], path: String = "options") throws {
+        for (k, o) in options.enumerated() {
+            if let (clear, f) = MountOptions.flagTable[o] {
+                if clear { flags &= ~f } else { flags |= f }
+            } else if let p = MountOptions.propagation[o] {
+                propagation.append(p)
+            } else if let (clear, a) = MountOptions.recursiveTable[o] {
+                if a == MountAttr.relatime || a == MountAttr.noatime || a == MountAttr.strictatime {
+                    attrClear |= MountAttr.atimeMask
+                }
+                if clear { attrClear |= a; attrSet &= ~a } else { attrSet |= a }
+            } else if MountOptions.unsupported.contains(o) {
+                throw SpecError("\(path)[\(k)]", "mount option \"\(o)\" is not supported yet")
+            } else {
+                data.append(o)
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+// Building the container's root filesystem inside its mount namespace:
+// propagation, the config's mounts, devices, pivot_root, then the paths that
+// are masked or made read-only.
+//
+// Destinations are resolved inside the rootfs with openat2(RESOLVE_IN_ROOT)
+// and mounted through /proc/self/fd/N, so a symlink in the rootfs, even one
+// swapped in during setup, cannot send a mount outside it (CVE-2021-30465).
+import CNamespaces
+import Glibc
+
+let RESOLVE_NO_MAGICLINKS: UInt64 = 0x02
+let RESOLVE_IN_ROOT: UInt64 = 0x10
+
+public struct Rootfs {
+    public let path: String
+    public let bundle: String
+    let rootFD: Int32
+
+    init(path: String, bundle: String) throws {
+        self.path = path
+        self.bundle = bundle
+        rootFD = try sys(Glibc.open(path, HK_O_PATH | O_DIRECTORY | O_CLOEXEC), "open rootfs \(path)")
+    }
+
+    // MARK: resolving paths inside the root
+
+    /// Opens `dest` (a container path) inside the root, or returns -1/errno.
+    func open(_ dest: String, _ flags: Int32 = HK_O_PATH) -> Int32 {
+        hk_openat2(rootFD, dest, UInt64(UInt32(bitPattern: flags | O_CLOEXEC)), 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+    }
+
+    enum Kind { case directory, file }
+
+    /// Opens `dest` inside the root, creating it and its parents when missing.
+    func make(_ dest: String, _ kind: Kind, mode: mode_t = 0o755) throws -> Int32 {
+        let clean = cleanPath("/" + dest)
+        let fd = open(clean)
+        if fd >= 0 { return fd }
+        if errno != ENOENT || clean == "/" { throw SystemError("open \(clean) in rootfs") }
+        let slash = clean.lastIndex(of: "/")!
+        let parentPath = slash == clean.startIndex ? "/" : String(clean[..<slash])
+        let name = String(clean[clean.index(after: slash)...])
+        let parent = try make(parentPath, .directory)
+        defer { close(parent) }
+        switch kind {
+        case .directory:
+            if mkdirat(parent, name, mode) != 0, errno != EEXIST { throw SystemError("mkdir \(clean) in rootfs") }
+        case .file:
+            let f = openat(parent, name, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0o644)
+            if f < 0, errno != EEXIST { throw SystemError("create \(clean) in rootfs") }
+            if f >= 0 { close(f) }
+        }
+        return try sys(open(clean), "open \(clean) in rootfs")
+    }
+
+    static func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
+
+    /// Runs `body` with a /proc/self/fd path naming `dest` as it resolves now.
+    func at<T>(_ dest: String, _ body: (String) throws -> T) throws -> T {
+        let fd = open(cleanPath("/" + dest))
+        if fd < 0 { throw SystemError("open \(dest) in rootfs") }
+        defer { close(fd) }
+        return try body(Rootfs.procPath(fd))
+    }
+
+    // MARK: preparing the namespace
+
+    /// Stops mount events from reaching the host and makes the rootfs a
+    /// mount point, which pivot_root needs. Must precede opening the rootfs:
+    /// a descriptor from before the bind mount (or from the runtime's mount
+    /// namespace) names a mount that mount(2) refuses to mount on.
+    static func prepare(_ path: String, propagation: String?) throws {
+        // A shared root is applied only after pivot_root: while the host's
+        // mounts are still visible it would leak the container's mounts out.
+        var flags = MountFlag.slave | MountFlag.rec
+        if let p = propagation, let f = MountOptions.propagation[p], f & MountFlag.private != 0 { flags = f }
+        try sys(hk_mount(nil, "/", nil, flags, nil), "make / \(propagation ?? "rslave")")
+        try sys(hk_mount(path, path, nil, MountFlag.bind | MountFlag.rec, nil), "bind mount rootfs \(path)")
+    }
+
+    // MARK: the config's mounts
+
+    func mountAll(_ mounts: [Mount], cgroup: Cgroup, cgroupNamespace: Bool) throws {
+        for m in mounts {
+            let opts = try MountOptions(m.options, path: m.path + ".options")
+            let type = m.type ?? ""
+            do {
+                if type == "cgroup" || type == "cgroup2" {
+                    try mountCgroup(m, opts, cgroup: cgroup, namespace: cgroupNamespace)
+                } else if opts.isBind || type == "bind" {
+                    try bindMount(m, opts)
+                } else {
+                    let target = try make(m.destination, .directory)
+                    defer { close(target) }
+                    try sys(hk_mount(m.source ?? type, Rootfs.procPath(target), type, opts.flags,
+                                     opts.data.isEmpty ? nil : opts.data.joined(separator: ",")),
+                            "mount \(type) on \(m.destination)")
+                }
+                try applyAfterMount(m.destination, opts)
+            } catch let e as SystemError {
+                throw SpecError(m.path, e.description)
+            }
+        }
+    }
+
+    func bindMount(_ m: Mount, _ opts: MountOptions) throws {
+        guard let rawSource = m.source else { throw SpecError(m.path + ".source", "is required for a bind mount") }
+        let source = rawSource.hasPrefix("/") ? rawSource : joinPath(bundle, rawSource)
+        var st = stat()
+        try sys(stat(source, &st), "stat bind source \(source)")
+        let target = try make(m.destination, (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)
+        defer { close(target) }
+        try sys(hk_mount(source, Rootfs.procPath(target), nil, MountFlag.bind | (opts.flags & MountFlag.rec), nil),
+                "bind mount \(source) on \(m.destination)")
+        // Flags of a bind mount only take effect through a remount.
+        let extra = opts.flags & ~(MountFlag.bind | MountFlag.rec | MountFlag.remount)
+        if extra != 0 {
+            try at(m.destination) {
+                try remount($0, extra | MountFlag.bind, what: m.destination)
+            }
+        }
+    }
+
+    /// Remounts with `flags` plus the flags the mount already has that an
+    /// unprivileged remount may not drop (nosuid, nodev, noexec, atime).
+    func remount(_ procPath: String, _ flags: UInt, what: String) throws {
+        var s = statvfs()
+        var locked: UInt = 0
+        if statvfs(procPath, &s) == 0 {
+            let f = UInt(s.f_flag)
+            // ST_* values equal MS_* values for these bits.
+            locked = f & (MountFlag.nosuid | MountFlag.nodev | MountFlag.noexec | MountFlag.noatime | MountFlag.nodiratime | MountFlag.relatime)
+        }
+        try sys(hk_mount(nil, procPath, nil, flags | locked | MountFlag.remount, nil), "remount \(what)")
+    }
+
+    func applyAfterMount(_ dest: String, _ opts: MountOptions) throws {
+        for p in opts.propagation {
+            try at(dest) { try sys(hk_mount(nil, $0, nil, p, nil), "set propagation of \(dest)") }
+        }
+        if opts.attrSet != 0 || opts.attrClear != 0 {
+            let fd = try sys(open(cleanPath("/" + dest)), "open \(dest) in rootfs")
+            defer { close(fd) }
+            // AT_EMPTY_PATH | AT_RECURSIVE
+            try sys(hk_mount_setattr(fd, "", 0x1000 | 0x8000, opts.attrSet, opts.attrClear, 0),
+                    "set recursive attributes of \(dest)")
+        }
+    }
+
+    /// /sys/fs/cgroup inside the container shows the container's own cgroup.
+    func mountCgroup(_ m: Mount, _ opts: MountOptions, cgroup: Cgroup, namespace: Bool) throws {
+        let flags = opts.flags & ~(MountFlag.bind | MountFlag.rec)
+        let dest = m.destination
+        switch cgroup.layout {
+        case .none:
+            throw RuntimeError("a cgroup mount was asked for but the host has no cgroup filesystem")
+        case .unified:
+            let target = try make(dest, .directory)
+            defer { close(target) }
+            if namespace {
+                try sys(hk_mount("cgroup2", Rootfs.procPath(target), "cgroup2", flags, nil), "mount cgroup2 on \(dest)")
+            } else {
+                try sys(hk_mount(cgroup.directories[0], Rootfs.procPath(target), nil, MountFlag.bind, nil), "bind cgroup on \(dest)")
+                try at(dest) { try remount($0, flags | MountFlag.bind, what: dest) }
+            }
+        case .legacy, .hybrid:
+            // v1: a tmpfs holding one bind mount per hierarchy, as runc does.
+            let target = try make(dest, .directory)
+            try sys(hk_mount("tmpfs", Rootfs.procPath(target), "tmpfs", flags & ~MountFlag.rdonly, "mode=755"),
+                    "mount tmpfs on \(dest)")
+            close(target)
+            for (root, dir) in zip(cgroup.layout.roots, cgroup.directories) {
+                let name = String(root[root.index(after: root.lastIndex(of: "/")!)...])
+                let sub = dest + "/" + name
+                let t = try make(sub, .directory)
+                defer { close(t) }
+                try sys(hk_mount(dir, Rootfs.procPath(t), nil, MountFlag.bind, nil), "bind cgroup \(dir) on \(sub)")
+                try at(sub) { try remount($0, flags | MountFlag.bind, what: sub) }
+            }
+            if flags & MountFlag.rdonly != 0 {
+                try at(dest) { try sys(hk_mount(nil, $0, nil, flags | MountFlag.remount, nil), "remount \(dest) read-only") }
+            }
+        }
+    }
+
+    // MARK: pivot_root
+
+    /// Makes the rootfs the root. The old root is stacked under the new one
+    /// with pivot_root(".", ".") and detached, which needs no directory in
+    /// the rootfs to put it in.
+    static func pivot(_ path: String, noPivot: Bool) throws {
+        if noPivot {
+            try sys(chdir(path), "chdir \(path)")
+            try sys(hk_mount(path, "/", nil, MountFlag.move, nil), "move rootfs to /")
+            try sys(chroot("."), "chroot")
+            try sys(chdir("/"), "chdir /")
+            return
+        }
+        let oldRoot = try sys(Glibc.open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC), "open /")
+        defer { close(oldRoot) }
+        let newRoot = try sys(Glibc.open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC), "open rootfs")
+        defer { close(newRoot) }
+        try sys(fchdir(newRoot), "chdir rootfs")
+        try sys(hk_pivot_root(".", "."), "pivot_root")
+        try sys(fchdir(oldRoot), "chdir old root")
+        // Unmounting must not propagate to the host's copies of these mounts.
+        try sys(hk_mount(nil, ".", nil, MountFlag.slave | MountFlag.rec, nil), "make old root rslave")
+        try sys(hk_umount2(".", 2 /* MNT_DETACH */), "unmount old root")
+        try sys(chdir("/"), "chdir /")
+    }
+
+    // MARK: after pivot_root: paths are the container's own
+
+    static func maskPaths(_ paths: [String]) throws {
+        for p in paths {
+            var st = stat()
+            if stat(p, &st) != 0 { continue }
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                try sys(hk_mount("tmpfs", p, "tmpfs", MountFlag.rdonly, nil), "mask \(p)")
+            } else {
+                try sys(hk_mount("/dev/null", p, nil, MountFlag.bind, nil), "mask \(p)")
+            }
+        }
+    }
+
+    static func readonlyPaths(_ paths: [String]) throws {
+        for p in paths {
+            if access(p, F_OK) != 0 { continue }
+            try sys(hk_mount(p, p, nil, MountFlag.bind | MountFlag.rec, nil), "bind \(p)")
+            var s = statvfs()
+            var locked: UInt = 0
+            if statvfs(p, &s) == 0 { locked = UInt(s.f_flag) & (MountFlag.nosuid | MountFlag.nodev | MountFlag.noexec) }
+            try sys(hk_mount(p, p, nil, MountFlag.bind | MountFlag.remount | MountFlag.rdonly | MountFlag.rec | locked, nil),
+                    "make \(p) read-only")
+        }
+    }
+
+    static func setPropagation(_ name: String) throws {
+        guard let flag = MountOptions.propagation[name] else { return }
+        try sys(hk_mount(nil, "/", nil, flag, nil), "set rootfs propagation \(name)")
+    }
+
+    static func makeRootReadonly() throws {
+        var s = statvfs()
+        var locked: UInt = 0
+        if statvfs("/", &s) == 0 { locked = UInt(s.f_flag) & (MountFlag.nosuid | MountFlag.nodev | MountFlag.noexec) }
+        try sys(hk_mount(nil, "/", nil, MountFlag.bind | MountFlag.remount | MountFlag.rdonly | locked, nil),
+                "make rootfs read-only")
+    }
+
+    static func writeSysctls(_ sysctl: [(String, String)]) throws {
+        for (key, value) in sysctl {
+            let path = "/proc/sys/" + key.replacingOccurrences(".", with: "/")
+            do { try Files.write(path, value) } catch let e as SystemError {
+                throw SpecError("linux.sysctl.\(key)", e.description)
+            }
+        }
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ a: Character, with b: Character) -> String {
+        String(map { $0 == a ? b : $0 })
+    }
+}

@@ -1,0 +1,83 @@
+// A JSON value together with its path in config.json, so that every mapping
+// error can say exactly where it is: `process.rlimits[2].type: ...`.
+
+public struct Field {
+    public let json: JSON
+    public let path: String
+
+    public init(_ json: JSON, path: String = "") {
+        self.json = json
+        self.path = path
+    }
+
+    func error(_ reason: String) -> SpecError { SpecError(path, reason) }
+
+    func childPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+
+    /// A member, or nil when it is absent or null (the spec treats both as unset).
+    public func optional(_ key: String) throws -> Field? {
+        guard case let .object(members) = json else { throw error("must be an object, not \(json.typeName)") }
+        guard let v = members.last(where: { $0.0 == key })?.1 else { return nil }
+        if case .null = v { return nil }
+        return Field(v, path: childPath(key))
+    }
+
+    public func required(_ key: String) throws -> Field {
+        guard let f = try optional(key) else { throw SpecError(childPath(key), "is required") }
+        return f
+    }
+
+    public func string() throws -> String {
+        guard case let .string(s) = json else { throw error("must be a string, not \(json.typeName)") }
+        return s
+    }
+
+    public func bool() throws -> Bool {
+        guard case let .bool(b) = json else { throw error("must be a boolean, not \(json.typeName)") }
+        return b
+    }
+
+    public func integer<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
+        guard case let .number(text) = json else { throw error("must be a number, not \(json.typeName)") }
+        if let v = T(text) { return v }
+        // Integral values written with an exponent or fraction (1e3, 5.0) are still integers.
+        if let d = Double(text), d.rounded() == d, d >= Double(T.min), d <= Double(T.max) { return T(d) }
+        if text.contains(".") || text.contains("e") || text.contains("E") {
+            throw error("must be an integer, not \(text)")
+        }
+        throw error("\(text) is out of range (\(T.min)...\(T.max))")
+    }
+
+    public func double() throws -> Double {
+        guard case let .number(text) = json, let d = Double(text) else {
+            throw error("must be a number, not \(json.typeName)")
+        }
+        return d
+    }
+
+    public func array() throws -> [Field] {
+        guard case let .array(items) = json else { throw error("must be an array, not \(json.typeName)") }
+        return items.enumerated().map { Field($1, path: "\(path)[\($0)]") }
+    }
+
+    public func members() throws -> [(String, Field)] {
+        guard case let .object(members) = json else { throw error("must be an object, not \(json.typeName)") }
+        return members.map { ($0.0, Field($0.1, path: childPath($0.0))) }
+    }
+
+    // Shorthands for the common optional scalars.
+    public func string(_ key: String) throws -> String? { try optional(key)?.string() }
+    public func bool(_ key: String) throws -> Bool? { try optional(key)?.bool() }
+    public func integer<T: FixedWidthInteger>(_ key: String, _: T.Type = T.self) throws -> T? {
+        try optional(key)?.integer(T.self)
+    }
+    public func strings(_ key: String) throws -> [String] {
+        try optional(key)?.array().map { try $0.string() } ?? []
+    }
+    public func stringMap(_ key: String) throws -> [(String, String)] {
+        try optional(key)?.members().map { ($0.0, try $0.1.string()) } ?? []
+    }
+    public func list<T>(_ key: String, _ map: (Field) throws -> T) throws -> [T] {
+        try optional(key)?.array().map(map) ?? []
+    }
+}

@@ -1,0 +1,37 @@
+// config.md "POSIX-platform Hooks".
+
+public struct Hook {
+    public var path: String
+    public var args: [String]
+    public var env: [String]
+    public var timeout: Int?
+
+    public init(_ f: Field) throws {
+        let p = try f.required("path")
+        path = try p.string()
+        if !path.hasPrefix("/") { throw p.error("must be an absolute path, not \"\(path)\"") }
+        args = try f.strings("args")
+        env = try f.strings("env")
+        timeout = try f.integer("timeout")
+        if let t = timeout, t <= 0 { throw SpecError(f.childPath("timeout"), "must be greater than zero") }
+    }
+}
+
+public struct Hooks {
+    public var prestart: [Hook] = []
+    public var createRuntime: [Hook] = []
+    public var createContainer: [Hook] = []
+    public var startContainer: [Hook] = []
+    public var poststart: [Hook] = []
+    public var poststop: [Hook] = []
+
+    public init() {}
+    public init(_ f: Field) throws {
+        prestart = try f.list("prestart", Hook.init)
+        createRuntime = try f.list("createRuntime", Hook.init)
+        createContainer = try f.list("createContainer", Hook.init)
+        startContainer = try f.list("startContainer", Hook.init)
+        poststart = try f.list("poststart", Hook.init)
+        poststop = try f.list("poststop", Hook.init)
+    }
+}

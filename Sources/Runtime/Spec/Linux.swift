@@ -1,0 +1,154 @@
+// config-linux.md: the Linux-specific section of the configuration.
+
+public enum NamespaceType: String, CaseIterable {
+    case pid, network, mount, ipc, uts, user, cgroup, time
+
+    /// The CLONE_NEW* flag.
+    public var cloneFlag: Int32 {
+        switch self {
+        case .pid: return 0x2000_0000
+        case .network: return 0x4000_0000
+        case .mount: return 0x0002_0000
+        case .ipc: return 0x0800_0000
+        case .uts: return 0x0400_0000
+        case .user: return 0x1000_0000
+        case .cgroup: return 0x0200_0000
+        case .time: return 0x0000_0080
+        }
+    }
+
+    /// The name under /proc/PID/ns/.
+    public var procName: String {
+        switch self {
+        case .network: return "net"
+        case .mount: return "mnt"
+        default: return rawValue
+        }
+    }
+}
+
+public struct Namespace {
+    public var type: NamespaceType
+    /// nil: create a new one; otherwise join the namespace at this path.
+    public var path: String?
+}
+
+public struct IDMapping {
+    public var containerID: UInt32
+    public var hostID: UInt32
+    public var size: UInt32
+
+    public init(_ f: Field) throws {
+        containerID = try f.required("containerID").integer()
+        hostID = try f.required("hostID").integer()
+        size = try f.required("size").integer()
+        if size == 0 { throw SpecError(f.childPath("size"), "must be > 0") }
+        if UInt64(containerID) + UInt64(size) > 1 << 32 || UInt64(hostID) + UInt64(size) > 1 << 32 {
+            throw f.error("range exceeds the 32-bit id space")
+        }
+    }
+}
+
+public struct Device {
+    public var path: String
+    public var type: String
+    public var major: Int64
+    public var minor: Int64
+    public var fileMode: UInt32?
+    public var uid: UInt32?
+    public var gid: UInt32?
+
+    public init(_ f: Field) throws {
+        let p = try f.required("path")
+        path = try p.string()
+        if !path.hasPrefix("/") { throw p.error("must be an absolute path, not \"\(path)\"") }
+        let t = try f.required("type")
+        type = try t.string()
+        guard ["c", "b", "u", "p"].contains(type) else { throw t.error("unknown device type \"\(type)\"") }
+        major = try f.integer("major") ?? 0
+        minor = try f.integer("minor") ?? 0
+        if type != "p", try f.optional("major") == nil || f.optional("minor") == nil {
+            throw f.error("major and minor are required for device type \"\(type)\"")
+        }
+        fileMode = try f.integer("fileMode")
+        uid = try f.integer("uid")
+        gid = try f.integer("gid")
+    }
+}
+
+public struct Linux {
+    public var namespaces: [Namespace]
+    public var uidMappings: [IDMapping]
+    public var gidMappings: [IDMapping]
+    public var timeOffsets: [(clock: String, secs: Int64, nanosecs: UInt32)]
+    public var devices: [Device]
+    public var cgroupsPath: String?
+    public var resources: Resources?
+    public var rootfsPropagation: String?
+    public var seccomp: Seccomp?
+    public var sysctl: [(String, String)]
+    public var maskedPaths: [String]
+    public var readonlyPaths: [String]
+    public var mountLabel: String?
+    public var personality: (domain: String, flags: [String])?
+    public var intelRdt: JSON?
+    public var memoryPolicy: JSON?
+    public var netDevices: [(String, String?)]
+
+    public init(_ f: Field) throws {
+        var seen: Set<String> = []
+        namespaces = try f.list("namespaces") { n in
+            let t = try n.required("type")
+            let name = try t.string()
+            guard let type = NamespaceType(rawValue: name) else { throw t.error("unknown namespace type \"\(name)\"") }
+            if !seen.insert(name).inserted { throw t.error("duplicate namespace \"\(name)\"") }
+            let path = try n.string("path")
+            if let p = path, !p.hasPrefix("/") { throw SpecError(n.childPath("path"), "must be an absolute path") }
+            return Namespace(type: type, path: path)
+        }
+        uidMappings = try f.list("uidMappings", IDMapping.init)
+        gidMappings = try f.list("gidMappings", IDMapping.init)
+        try Linux.checkOverlaps(uidMappings, f.childPath("uidMappings"))
+        try Linux.checkOverlaps(gidMappings, f.childPath("gidMappings"))
+        timeOffsets = try f.optional("timeOffsets")?.members().map { (clock, o) in
+            guard clock == "monotonic" || clock == "boottime" else { throw o.error("unknown clock \"\(clock)\"") }
+            return (clock, try o.integer("secs") ?? 0, try o.integer("nanosecs") ?? 0)
+        } ?? []
+        devices = try f.list("devices", Device.init)
+        cgroupsPath = try f.string("cgroupsPath")
+        resources = try f.optional("resources").map(Resources.init)
+        rootfsPropagation = try f.string("rootfsPropagation")
+        if let p = rootfsPropagation, MountOptions.propagation[p] == nil {
+            throw SpecError(f.childPath("rootfsPropagation"), "unknown propagation \"\(p)\"")
+        }
+        seccomp = try f.optional("seccomp").map(Seccomp.init)
+        sysctl = try f.stringMap("sysctl")
+        maskedPaths = try f.strings("maskedPaths")
+        readonlyPaths = try f.strings("readonlyPaths")
+        mountLabel = try f.string("mountLabel")
+        personality = try f.optional("personality").map { p in
+            (try p.required("domain").string(), try p.strings("flags"))
+        }
+        intelRdt = try f.optional("intelRdt")?.json
+        memoryPolicy = try f.optional("memoryPolicy")?.json
+        netDevices = try f.optional("netDevices")?.members().map { ($0.0, try $0.1.string("name")) } ?? []
+        if !uidMappings.isEmpty || !gidMappings.isEmpty, !namespaces.contains(where: { $0.type == .user }) {
+            throw f.error("uidMappings and gidMappings need a user namespace")
+        }
+    }
+
+    static func checkOverlaps(_ maps: [IDMapping], _ path: String) throws {
+        for (a, x) in maps.enumerated() {
+            for (b, y) in maps.enumerated() where b > a {
+                func overlap(_ s1: UInt32, _ s2: UInt32) -> Bool {
+                    UInt64(s1) < UInt64(s2) + UInt64(y.size) && UInt64(s2) < UInt64(s1) + UInt64(x.size)
+                }
+                if overlap(x.containerID, y.containerID) || overlap(x.hostID, y.hostID) {
+                    throw SpecError("\(path)[\(b)]", "overlaps \(path)[\(a)]")
+                }
+            }
+        }
+    }
+
+    public func namespace(_ type: NamespaceType) -> Namespace? { namespaces.first { $0.type == type } }
+}

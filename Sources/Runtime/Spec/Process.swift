@@ -1,0 +1,118 @@
+// config.md "Process": what runs in the container and with which privileges.
+
+public struct Process {
+    public var terminal: Bool
+    public var consoleSize: (height: UInt16, width: UInt16)?
+    public var user: User
+    public var args: [String]
+    public var commandLine: String?
+    public var env: [String]
+    public var cwd: String
+    public var capabilities: Capabilities?
+    public var rlimits: [Rlimit]
+    public var noNewPrivileges: Bool
+    public var apparmorProfile: String?
+    public var oomScoreAdj: Int32?
+    public var scheduler: Scheduler?
+    public var selinuxLabel: String?
+    public var ioPriority: IOPriority?
+    public var execCPUAffinity: (initial: String?, final: String?)?
+
+    public struct User {
+        public var uid: UInt32
+        public var gid: UInt32
+        public var umask: UInt32?
+        public var additionalGids: [UInt32]
+        public var username: String?
+    }
+
+    public struct Capabilities {
+        public var bounding: CapabilitySet
+        public var effective: CapabilitySet
+        public var inheritable: CapabilitySet
+        public var permitted: CapabilitySet
+        public var ambient: CapabilitySet
+    }
+
+    public struct Rlimit {
+        public var type: RlimitType
+        public var soft: UInt64
+        public var hard: UInt64
+    }
+
+    public struct Scheduler {
+        public var policy: String
+        public var nice: Int32
+        public var priority: Int32
+        public var flags: [String]
+        public var runtime: UInt64
+        public var deadline: UInt64
+        public var period: UInt64
+    }
+
+    public struct IOPriority {
+        public var ioClass: String
+        public var priority: Int32
+    }
+
+    public init(_ f: Field) throws {
+        terminal = try f.bool("terminal") ?? false
+        if let cs = try f.optional("consoleSize") {
+            consoleSize = (try cs.required("height").integer(UInt16.self), try cs.required("width").integer(UInt16.self))
+        }
+        let u = try f.required("user")
+        user = User(
+            uid: try u.required("uid").integer(), gid: try u.required("gid").integer(),
+            umask: try u.integer("umask"),
+            additionalGids: try u.list("additionalGids") { try $0.integer() },
+            username: try u.string("username"))
+        args = try f.strings("args")
+        commandLine = try f.string("commandLine")
+        env = try f.strings("env")
+        for (k, e) in env.enumerated() where !e.contains("=") {
+            throw SpecError(f.childPath("env") + "[\(k)]", "\"\(e)\" is not of the form KEY=value")
+        }
+        let cwdField = try f.required("cwd")
+        cwd = try cwdField.string()
+        if !cwd.hasPrefix("/") { throw cwdField.error("must be an absolute path, not \"\(cwd)\"") }
+        capabilities = try f.optional("capabilities").map { c in
+            Capabilities(
+                bounding: try CapabilitySet(c.optional("bounding")),
+                effective: try CapabilitySet(c.optional("effective")),
+                inheritable: try CapabilitySet(c.optional("inheritable")),
+                permitted: try CapabilitySet(c.optional("permitted")),
+                ambient: try CapabilitySet(c.optional("ambient")))
+        }
+        var seen: Set<String> = []
+        rlimits = try f.list("rlimits") { r in
+            let typeField = try r.required("type")
+            let name = try typeField.string()
+            guard let type = RlimitType(name: name) else { throw typeField.error("unknown rlimit \"\(name)\"") }
+            if !seen.insert(name).inserted { throw typeField.error("duplicate rlimit \"\(name)\"") }
+            let soft: UInt64 = try r.required("soft").integer()
+            let hard: UInt64 = try r.required("hard").integer()
+            if soft > hard { throw r.error("soft limit \(soft) is above hard limit \(hard)") }
+            return Rlimit(type: type, soft: soft, hard: hard)
+        }
+        noNewPrivileges = try f.bool("noNewPrivileges") ?? false
+        apparmorProfile = try f.string("apparmorProfile")
+        oomScoreAdj = try f.integer("oomScoreAdj")
+        if let o = oomScoreAdj, !(-1000...1000).contains(o) {
+            throw SpecError(f.childPath("oomScoreAdj"), "\(o) is outside -1000...1000")
+        }
+        scheduler = try f.optional("scheduler").map { s in
+            Scheduler(
+                policy: try s.required("policy").string(), nice: try s.integer("nice") ?? 0,
+                priority: try s.integer("priority") ?? 0, flags: try s.strings("flags"),
+                runtime: try s.integer("runtime") ?? 0, deadline: try s.integer("deadline") ?? 0,
+                period: try s.integer("period") ?? 0)
+        }
+        selinuxLabel = try f.string("selinuxLabel")
+        ioPriority = try f.optional("ioPriority").map { p in
+            IOPriority(ioClass: try p.required("class").string(), priority: try p.integer("priority") ?? 0)
+        }
+        if let a = try f.optional("execCPUAffinity") {
+            execCPUAffinity = (try a.string("initial"), try a.string("final"))
+        }
+    }
+}

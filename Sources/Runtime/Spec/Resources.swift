@@ -1,0 +1,109 @@
+// config-linux.md "Control groups": linux.resources. Written to cgroup files
+// by Cgroups/; here only mapped and range-checked.
+
+public struct Resources {
+    public struct DeviceRule {
+        public var allow: Bool
+        public var type: String?
+        public var major: Int64?
+        public var minor: Int64?
+        public var access: String?
+    }
+    public struct Memory {
+        public var limit: Int64?, reservation: Int64?, swap: Int64?, kernel: Int64?, kernelTCP: Int64?
+        public var swappiness: UInt64?
+        public var disableOOMKiller: Bool?, useHierarchy: Bool?, checkBeforeUpdate: Bool?
+    }
+    public struct CPU {
+        public var shares: UInt64?, quota: Int64?, burst: UInt64?, period: UInt64?
+        public var realtimeRuntime: Int64?, realtimePeriod: UInt64?
+        public var cpus: String?, mems: String?
+        public var idle: Int64?
+    }
+    public struct WeightDevice { public var major: Int64, minor: Int64; public var weight: UInt16?, leafWeight: UInt16? }
+    public struct ThrottleDevice { public var major: Int64, minor: Int64, rate: UInt64 }
+    public struct BlockIO {
+        public var weight: UInt16?, leafWeight: UInt16?
+        public var weightDevice: [WeightDevice] = []
+        public var throttleReadBpsDevice: [ThrottleDevice] = [], throttleWriteBpsDevice: [ThrottleDevice] = []
+        public var throttleReadIOPSDevice: [ThrottleDevice] = [], throttleWriteIOPSDevice: [ThrottleDevice] = []
+    }
+    public struct HugepageLimit { public var pageSize: String, limit: UInt64 }
+    public struct Network { public var classID: UInt32?; public var priorities: [(name: String, priority: UInt32)] }
+    public struct Rdma { public var hcaHandles: UInt32?, hcaObjects: UInt32? }
+
+    public var devices: [DeviceRule]
+    public var memory: Memory?
+    public var cpu: CPU?
+    public var pids: Int64?
+    public var blockIO: BlockIO?
+    public var hugepageLimits: [HugepageLimit]
+    public var network: Network?
+    public var rdma: [(String, Rdma)]
+    public var unified: [(String, String)]
+
+    public init(_ f: Field) throws {
+        devices = try f.list("devices") { d in
+            let type = try d.string("type")
+            if let t = type, !["a", "b", "c"].contains(t) {
+                throw SpecError(d.childPath("type"), "unknown device type \"\(t)\"")
+            }
+            let access = try d.string("access")
+            if let a = access, a.contains(where: { !"rwm".contains($0) }) {
+                throw SpecError(d.childPath("access"), "\"\(a)\" may only contain r, w and m")
+            }
+            return DeviceRule(allow: try d.required("allow").bool(), type: type,
+                              major: try d.integer("major"), minor: try d.integer("minor"), access: access)
+        }
+        memory = try f.optional("memory").map { m in
+            Memory(limit: try m.integer("limit"), reservation: try m.integer("reservation"),
+                   swap: try m.integer("swap"), kernel: try m.integer("kernel"),
+                   kernelTCP: try m.integer("kernelTCP"), swappiness: try Resources.swappiness(m),
+                   disableOOMKiller: try m.bool("disableOOMKiller"), useHierarchy: try m.bool("useHierarchy"),
+                   checkBeforeUpdate: try m.bool("checkBeforeUpdate"))
+        }
+        cpu = try f.optional("cpu").map { c in
+            CPU(shares: try c.integer("shares"), quota: try c.integer("quota"), burst: try c.integer("burst"),
+                period: try c.integer("period"), realtimeRuntime: try c.integer("realtimeRuntime"),
+                realtimePeriod: try c.integer("realtimePeriod"), cpus: try c.string("cpus"),
+                mems: try c.string("mems"), idle: try c.integer("idle"))
+        }
+        if let p = try f.optional("pids") { pids = try p.required("limit").integer() }
+        blockIO = try f.optional("blockIO").map { b in
+            func throttle(_ key: String) throws -> [ThrottleDevice] {
+                try b.list(key) { ThrottleDevice(major: try $0.required("major").integer(),
+                                                 minor: try $0.required("minor").integer(),
+                                                 rate: try $0.required("rate").integer()) }
+            }
+            return BlockIO(
+                weight: try b.integer("weight"), leafWeight: try b.integer("leafWeight"),
+                weightDevice: try b.list("weightDevice") {
+                    WeightDevice(major: try $0.required("major").integer(), minor: try $0.required("minor").integer(),
+                                 weight: try $0.integer("weight"), leafWeight: try $0.integer("leafWeight"))
+                },
+                throttleReadBpsDevice: try throttle("throttleReadBpsDevice"),
+                throttleWriteBpsDevice: try throttle("throttleWriteBpsDevice"),
+                throttleReadIOPSDevice: try throttle("throttleReadIOPSDevice"),
+                throttleWriteIOPSDevice: try throttle("throttleWriteIOPSDevice"))
+        }
+        hugepageLimits = try f.list("hugepageLimits") {
+            HugepageLimit(pageSize: try $0.required("pageSize").string(), limit: try $0.required("limit").integer())
+        }
+        network = try f.optional("network").map { n in
+            Network(classID: try n.integer("classID"), priorities: try n.list("priorities") {
+                (try $0.required("name").string(), try $0.required("priority").integer())
+            })
+        }
+        rdma = try f.optional("rdma")?.members().map {
+            ($0.0, Rdma(hcaHandles: try $0.1.integer("hcaHandles"), hcaObjects: try $0.1.integer("hcaObjects")))
+        } ?? []
+        unified = try f.stringMap("unified")
+    }
+
+    static func swappiness(_ m: Field) throws -> UInt64? {
+        guard let s = try m.optional("swappiness") else { return nil }
+        let v: UInt64 = try s.integer()
+        if v > 100 { throw s.error("\(v) is above 100") }
+        return v
+    }
+}

@@ -1,0 +1,123 @@
+// What hako remembers about a container between invocations, and the OCI
+// state (runtime.md "State") that `state` prints.
+import Glibc
+
+public enum Status: String {
+    case creating, created, running, stopped, paused
+}
+
+public struct ContainerState {
+    public var id: String
+    public var pid: Int32
+    public var bundle: String
+    public var rootfs: String
+    public var created: String
+    public var owner: String
+    public var annotations: [(String, String)]
+    /// Start time of the init (field 22 of /proc/PID/stat): tells a live
+    /// init from a new process that reused its pid.
+    public var pidStartTime: UInt64
+    /// Absolute cgroup directories, one per hierarchy.
+    public var cgroups: [String]
+    /// Whether the container has its own pid namespace (then killing the
+    /// init kills everything; otherwise every process in the cgroup must go).
+    public var ownPidNamespace: Bool
+    /// poststop hooks, kept because the bundle may be gone by `delete`.
+    public var poststop: JSON
+    /// The freezer file that says whether the container is paused.
+    public var freezer: String?
+    /// Whether config.json has a process: `start` refuses a container without one.
+    public var hasProcess: Bool
+    /// poststart hooks, run by `start`.
+    public var poststart: JSON
+
+    public static let ociVersion = "1.2.0"
+
+    /// The JSON runtime.md defines, in runc's field order.
+    public func ociJSON(status: Status) -> JSON {
+        var members: [(String, JSON)] = [
+            ("ociVersion", .string(ContainerState.ociVersion)), ("id", .string(id)),
+            ("pid", .int(status == .stopped ? 0 : pid)), ("status", .string(status.rawValue)),
+            ("bundle", .string(bundle)), ("rootfs", .string(rootfs)), ("created", .string(created)),
+            ("owner", .string(owner)),
+        ]
+        if !annotations.isEmpty { members.append(("annotations", .object(annotations.map { ($0.0, .string($0.1)) }))) }
+        return .object(members)
+    }
+
+    func stored() -> JSON {
+        .object([
+            ("id", .string(id)), ("pid", .int(pid)), ("bundle", .string(bundle)), ("rootfs", .string(rootfs)),
+            ("created", .string(created)), ("owner", .string(owner)),
+            ("annotations", .object(annotations.map { ($0.0, .string($0.1)) })),
+            ("pidStartTime", .int(pidStartTime)), ("cgroups", .array(cgroups.map { .string($0) })),
+            ("ownPidNamespace", .bool(ownPidNamespace)), ("poststop", poststop),
+            ("freezer", freezer.map { .string($0) } ?? .null), ("hasProcess", .bool(hasProcess)),
+            ("poststart", poststart),
+        ])
+    }
+
+    init(stored f: Field) throws {
+        id = try f.required("id").string()
+        pid = try f.required("pid").integer()
+        bundle = try f.required("bundle").string()
+        rootfs = try f.required("rootfs").string()
+        created = try f.required("created").string()
+        owner = try f.string("owner") ?? ""
+        annotations = try f.stringMap("annotations")
+        pidStartTime = try f.integer("pidStartTime") ?? 0
+        cgroups = try f.strings("cgroups")
+        ownPidNamespace = try f.bool("ownPidNamespace") ?? true
+        poststop = try f.optional("poststop")?.json ?? .array([])
+        freezer = try f.string("freezer")
+        hasProcess = try f.bool("hasProcess") ?? true
+        poststart = try f.optional("poststart")?.json ?? .array([])
+    }
+
+    public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],
+                pidStartTime: UInt64, cgroups: [String], ownPidNamespace: Bool, poststop: JSON, freezer: String?,
+                hasProcess: Bool, poststart: JSON) {
+        self.id = id
+        self.pid = pid
+        self.bundle = bundle
+        self.rootfs = rootfs
+        self.created = Clock.rfc3339Now()
+        self.owner = ContainerState.userName(getuid())
+        self.annotations = annotations
+        self.pidStartTime = pidStartTime
+        self.cgroups = cgroups
+        self.ownPidNamespace = ownPidNamespace
+        self.poststop = poststop
+        self.freezer = freezer
+        self.hasProcess = hasProcess
+        self.poststart = poststart
+    }
+
+    static func userName(_ uid: uid_t) -> String {
+        // Static binaries cannot use NSS modules; /etc/passwd is enough for the owner field.
+        guard let text = Files.readText("/etc/passwd") else { return String(uid) }
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", omittingEmptySubsequences: false)
+            if f.count > 2, f[2] == String(uid) { return String(f[0]) }
+        }
+        return String(uid)
+    }
+}
+
+/// What /proc says about a process: whether it lives, and since when.
+public struct ProcessInfo {
+    public let state: Character
+    public let startTime: UInt64
+
+    public init?(pid: Int32) {
+        guard pid > 0, let text = Files.readText("/proc/\(pid)/stat"),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after the command name, which may itself contain spaces and parens.
+        let rest = text[text.index(after: close)...].split(separator: " ")
+        guard rest.count > 19, let st = rest[0].first, let t = UInt64(rest[19]) else { return nil }
+        state = st
+        startTime = t
+    }
+
+    public var isAlive: Bool { state != "Z" && state != "X" }
+}

@@ -1,0 +1,88 @@
+// Per-container state under --root/ID/. Each command takes an exclusive
+// flock on the container's directory, so concurrent commands on one ID are
+// serialised and never see half-written state.
+import Glibc
+
+public struct StateStore {
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    public static func validate(id: String) throws {
+        let ok = !id.isEmpty && id != "." && id != ".." && id.utf8.count <= 1024 && id.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_+-.".unicodeScalars.contains($0)
+        }
+        if !ok { throw RuntimeError("invalid container id \"\(id)\": only letters, digits, _ + - . are allowed") }
+    }
+
+    /// Reserves a new id: fails if a container with that id exists.
+    public func createLocked(id: String) throws -> ContainerDir {
+        try StateStore.validate(id: id)
+        if mkdir(root, 0o700) != 0, errno != EEXIST { try Files.makeDirectories(root, mode: 0o700) }
+        let path = root + "/" + id
+        if mkdir(path, 0o700) != 0 {
+            if errno == EEXIST { throw RuntimeError("container with id \"\(id)\" already exists") }
+            throw SystemError("mkdir \(path)")
+        }
+        return try ContainerDir(path: path, id: id)
+    }
+
+    public func openLocked(id: String) throws -> ContainerDir {
+        try StateStore.validate(id: id)
+        let path = root + "/" + id
+        let dir = try ContainerDir(path: path, id: id)
+        // A concurrent delete may have removed it while we waited for the lock.
+        if !dir.hasState {
+            dir.unlock()
+            throw RuntimeError("container \"\(id)\" does not exist")
+        }
+        return dir
+    }
+
+    public func ids() -> [String] { Files.list(root).filter { Files.isDirectory(root + "/" + $0) }.sorted() }
+}
+
+public struct ContainerDir {
+    public let path: String
+    public let id: String
+    public let fd: Int32
+
+    init(path: String, id: String) throws {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { throw RuntimeError("container \"\(id)\" does not exist") }
+            throw SystemError("open \(path)")
+        }
+        if retryEINTR({ flock(fd, LOCK_EX) }) != 0 {
+            let e = SystemError("lock \(path)")
+            Glibc.close(fd)
+            throw e
+        }
+        self.path = path
+        self.id = id
+        self.fd = fd
+    }
+
+    var hasState: Bool { faccessat(fd, "state.json", F_OK, 0) == 0 }
+    public var fifoPath: String { path + "/exec.fifo" }
+
+    public func read() throws -> ContainerState {
+        let bytes = try Files.read("state.json", at: fd)
+        do { return try ContainerState(stored: Field(try JSON.parse(bytes))) } catch {
+            throw RuntimeError("corrupt state for container \"\(id)\": \(error)")
+        }
+    }
+
+    public func write(_ state: ContainerState) throws {
+        try Files.writeAtomically("state.json", state.stored().serialized(), at: fd)
+    }
+
+    /// Removes the state directory; the lock goes with the descriptor.
+    public func remove() {
+        for name in Files.list(path) { unlinkat(fd, name, 0) }
+        rmdir(path)
+        unlock()
+    }
+
+    public func unlock() { Glibc.close(fd) }
+}

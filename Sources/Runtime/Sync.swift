@@ -1,0 +1,66 @@
+// The conversation between `hako create` (the runtime) and the container's
+// init over a SOCK_SEQPACKET pair. Each message is one packet.
+//
+//   runtime -> init  go        cgroup joined, id maps written: continue
+//   init -> runtime  hooks     mounts done, before pivot_root: run prestart/createRuntime
+//   runtime -> init  ok        hooks done
+//   init -> runtime  ready     waiting for start
+//   runtime -> init  start     (run only) go ahead and exec
+//   either way       error:... what failed; the sender then exits
+import Glibc
+
+public enum SyncMessage: Equatable {
+    case go, hooks, ok, ready, start
+    case error(String)
+
+    var text: String {
+        switch self {
+        case .go: return "go"
+        case .hooks: return "hooks"
+        case .ok: return "ok"
+        case .ready: return "ready"
+        case .start: return "start"
+        case let .error(m): return "error:" + m
+        }
+    }
+
+    init(text: String) {
+        switch text {
+        case "go": self = .go
+        case "hooks": self = .hooks
+        case "ok": self = .ok
+        case "ready": self = .ready
+        case "start": self = .start
+        default: self = .error(text.hasPrefix("error:") ? String(text.dropFirst(6)) : "unexpected message \(text)")
+        }
+    }
+}
+
+public struct SyncChannel {
+    public let fd: Int32
+
+    public func send(_ m: SyncMessage) throws {
+        let bytes = Array(m.text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        if n < 0 { throw SystemError("sync send") }
+    }
+
+    /// The next message, or nil when the other side is gone.
+    public func receive() throws -> SyncMessage? {
+        var buf = [UInt8](repeating: 0, count: 65536)
+        let n = buf.withUnsafeMutableBytes { b in retryEINTR { Int32(recv(fd, b.baseAddress, b.count, 0)) } }
+        if n < 0 { throw SystemError("sync receive") }
+        if n == 0 { return nil }
+        return SyncMessage(text: String(decoding: buf[0..<Int(n)], as: UTF8.self))
+    }
+
+    /// Waits for `expected`; an error message or EOF becomes a thrown error.
+    public func expect(_ expected: SyncMessage, from who: String) throws {
+        switch try receive() {
+        case expected?: return
+        case let .error(m)?: throw RuntimeError(m)
+        case nil: throw RuntimeError("\(who) exited unexpectedly")
+        case let other?: throw RuntimeError("\(who): expected \(expected.text), got \(other.text)")
+        }
+    }
+}

@@ -1,0 +1,142 @@
+// File helpers over raw syscalls. Small and explicit: the runtime reads a
+// handful of files per command and must not pay for Foundation to do it.
+import CNamespaces
+import Glibc
+
+public enum Files {
+    /// Reads a whole file.
+    public static func read(_ path: String, at dirfd: Int32 = AT_FDCWD) throws -> [UInt8] {
+        let fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open \(path)") }
+        defer { close(fd) }
+        return try readAll(fd, path)
+    }
+
+    public static func readAll(_ fd: Int32, _ what: String) throws -> [UInt8] {
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read \(what)")
+            }
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    public static func readText(_ path: String) -> String? {
+        guard let b = try? read(path) else { return nil }
+        return String(decoding: b, as: UTF8.self)
+    }
+
+    /// Writes a whole buffer to fd, retrying short writes.
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], _ what: String) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("write \(what)")
+            }
+            off += n
+        }
+    }
+
+    /// Writes a file in place (cgroup and proc files must not be replaced).
+    public static func write(_ path: String, _ text: String, at dirfd: Int32 = AT_FDCWD,
+                             flags: Int32 = O_WRONLY | O_TRUNC) throws {
+        let fd = openat(dirfd, path, flags | O_CLOEXEC, 0o644)
+        if fd < 0 { throw SystemError("open \(path)") }
+        defer { close(fd) }
+        try writeAll(fd, Array(text.utf8), path)
+    }
+
+    /// Writes through a temporary file and rename, so readers never see half a file.
+    public static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o600,
+                                       at dirfd: Int32 = AT_FDCWD) throws {
+        let tmp = path + ".tmp"
+        let fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        if fd < 0 { throw SystemError("open \(tmp)") }
+        do {
+            try writeAll(fd, Array(text.utf8), tmp)
+            close(fd)
+        } catch {
+            close(fd)
+            unlinkat(dirfd, tmp, 0)
+            throw error
+        }
+        if renameat(dirfd, tmp, dirfd, path) != 0 {
+            let e = SystemError("rename \(tmp)")
+            unlinkat(dirfd, tmp, 0)
+            throw e
+        }
+    }
+
+    /// mkdir -p. Returns the directories it created, outermost first, so a
+    /// failed create can remove exactly those.
+    @discardableResult
+    public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws -> [String] {
+        var created: [String] = []
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for comp in path.split(separator: "/") {
+            prefix += "/" + comp
+            if mkdir(prefix, mode) == 0 {
+                created.append(prefix)
+            } else if errno != EEXIST {
+                throw SystemError("mkdir \(prefix)")
+            }
+        }
+        return created
+    }
+
+    public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Names in a directory, without . and ..
+    public static func list(_ path: String) -> [String] {
+        guard let d = opendir(path) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+}
+
+/// Joins paths the way the spec means them: `b` is taken relative to `a`
+/// even when absolute, and the result is lexically clean.
+public func joinPath(_ a: String, _ b: String) -> String {
+    cleanPath(a + "/" + b)
+}
+
+public func cleanPath(_ p: String) -> String {
+    var parts: [Substring] = []
+    for c in p.split(separator: "/", omittingEmptySubsequences: true) {
+        if c == "." { continue }
+        if c == ".." {
+            if !parts.isEmpty, parts.last != ".." { parts.removeLast() } else if !p.hasPrefix("/") { parts.append(c) }
+            continue
+        }
+        parts.append(c)
+    }
+    let joined = parts.joined(separator: "/")
+    return p.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+}
+
+/// An absolute form of a path relative to the working directory.
+public func absolutePath(_ p: String) -> String {
+    if p.hasPrefix("/") { return cleanPath(p) }
+    var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    guard getcwd(&buf, buf.count) != nil else { return cleanPath(p) }
+    return joinPath(String(cString: buf), p)
+}

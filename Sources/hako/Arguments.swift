@@ -1,0 +1,73 @@
+// A small table-driven argv parser in the style of runc's (urfave/cli):
+// `-x`, `--name`, `-name`, `--name=value`; options stop at the first
+// positional argument, so `exec ID sh -c ...` keeps the command intact.
+
+struct OptionSpec {
+    let names: [String]
+    let takesValue: Bool
+    var key: String { names[0] }
+    static func flag(_ names: String...) -> OptionSpec { OptionSpec(names: names, takesValue: false) }
+    static func value(_ names: String...) -> OptionSpec { OptionSpec(names: names, takesValue: true) }
+}
+
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+struct Arguments {
+    var values: [String: String] = [:]
+    var flags: Set<String> = []
+    var positional: [String] = []
+
+    init(_ args: ArraySlice<String>, options: [OptionSpec], stopAtPositional: Bool = true) throws {
+        var i = args.startIndex
+        while i < args.endIndex {
+            let a = args[i]
+            i += 1
+            if a == "--" { positional += args[i...]; break }
+            guard a.hasPrefix("-"), a.count > 1 else {
+                positional.append(a)
+                if stopAtPositional { positional += args[i...]; break }
+                continue
+            }
+            var name = String(a.drop(while: { $0 == "-" }))
+            var inline: String? = nil
+            if let eq = name.firstIndex(of: "=") {
+                inline = String(name[name.index(after: eq)...])
+                name = String(name[..<eq])
+            }
+            guard let spec = options.first(where: { $0.names.contains(name) }) else {
+                throw UsageError("flag provided but not defined: -\(name)")
+            }
+            if spec.takesValue {
+                if let inline { values[spec.key] = inline; continue }
+                guard i < args.endIndex else { throw UsageError("flag needs an argument: -\(name)") }
+                values[spec.key] = args[i]
+                i += 1
+            } else if let inline {
+                switch inline {
+                case "true", "1": flags.insert(spec.key)
+                case "false", "0": flags.remove(spec.key)
+                default: throw UsageError("invalid boolean value \"\(inline)\" for -\(name)")
+                }
+            } else {
+                flags.insert(spec.key)
+            }
+        }
+    }
+
+    subscript(key: String) -> String? { values[key] }
+    func has(_ key: String) -> Bool { flags.contains(key) }
+
+    func int(_ key: String) throws -> Int {
+        guard let v = values[key] else { return 0 }
+        guard let n = Int(v), n >= 0 else { throw UsageError("invalid value \"\(v)\" for --\(key)") }
+        return n
+    }
+
+    func id(_ command: String) throws -> String {
+        guard let id = positional.first else { throw UsageError("\"\(command)\" requires a container id") }
+        return id
+    }
+}

@@ -1,0 +1,111 @@
+// One entry per subcommand: its options, its synopsis, and what it does.
+import HakoRuntime
+import Glibc
+
+struct Command {
+    let name: String
+    let synopsis: String
+    let summary: String
+    let options: [OptionSpec]
+    let run: (Arguments, Runtime) throws -> Int32
+}
+
+let createOptions: [OptionSpec] = [
+    .value("bundle", "b"), .value("pid-file"), .value("console-socket"), .value("preserve-fds"),
+    .flag("no-pivot"), .flag("no-new-keyring"),
+]
+
+func createOptions(from a: Arguments) throws -> CreateOptions {
+    var o = CreateOptions()
+    o.bundle = a["bundle"] ?? "."
+    o.pidFile = a["pid-file"]
+    o.consoleSocket = a["console-socket"]
+    o.preserveFds = try a.int("preserve-fds")
+    o.noPivot = a.has("no-pivot")
+    o.noNewKeyring = a.has("no-new-keyring")
+    // Socket activation: systemd's fds sit right after stdio.
+    if let n = getenv("LISTEN_FDS").map({ String(cString: $0) }).flatMap(Int.init), n > 0 {
+        o.listenFds = n
+    }
+    return o
+}
+
+func printJSON(_ j: JSON) {
+    print(j.serialized(indent: "  "))
+}
+
+let commands: [Command] = [
+    Command(name: "create", synopsis: "create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot] [--no-new-keyring] ID",
+            summary: "create a container; its process waits for start", options: createOptions) { a, rt in
+        try rt.create(id: a.id("create"), options: createOptions(from: a))
+        return 0
+    },
+    Command(name: "run", synopsis: "run [--detach] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot] ID",
+            summary: "create and start a container; without --detach, wait and exit with its status",
+            options: createOptions + [.flag("detach", "d"), .flag("keep"), .flag("no-subreaper")]) { a, rt in
+        try rt.run(id: a.id("run"), options: createOptions(from: a), detach: a.has("detach"))
+    },
+    Command(name: "start", synopsis: "start ID", summary: "run the user process of a created container", options: []) { a, rt in
+        try rt.start(id: a.id("start"))
+        return 0
+    },
+    Command(name: "state", synopsis: "state ID", summary: "print the state of a container as JSON", options: []) { a, rt in
+        printJSON(try rt.state(id: a.id("state")))
+        return 0
+    },
+    Command(name: "kill", synopsis: "kill [--all] ID [SIGNAL]", summary: "send a signal (default SIGTERM) to the container",
+            options: [.flag("all", "a")]) { a, rt in
+        let sig = try Signals.parse(a.positional.count > 1 ? a.positional[1] : "SIGTERM")
+        try rt.kill(id: a.id("kill"), signal: sig, all: a.has("all"))
+        return 0
+    },
+    Command(name: "delete", synopsis: "delete [--force] ID", summary: "delete a stopped container (--force: any container)",
+            options: [.flag("force", "f")]) { a, rt in
+        try rt.delete(id: a.id("delete"), force: a.has("force"))
+        return 0
+    },
+    Command(name: "list", synopsis: "list [--format table|json] [--quiet]", summary: "list containers",
+            options: [.value("format", "f"), .flag("quiet", "q")]) { a, rt in
+        let all = rt.list()
+        if a.has("quiet") {
+            for s in all { if case let .string(id)? = s["id"] { print(id) } }
+            return 0
+        }
+        switch a["format"] ?? "table" {
+        case "json": print(JSON.array(all).serialized())
+        case "table": print(Table.render(all), terminator: "")
+        case let f: throw UsageError("invalid format \"\(f)\"")
+        }
+        return 0
+    },
+    Command(name: "spec", synopsis: "spec [--rootless] [--bundle DIR]", summary: "write a default config.json",
+            options: [.flag("rootless"), .value("bundle", "b")]) { a, _ in
+        let dir = a["bundle"] ?? "."
+        let path = dir + "/config.json"
+        if Files.exists(path) { throw RuntimeError("file \(path) exists: remove it first") }
+        let json = Spec.defaultConfig(rootless: a.has("rootless"), uid: getuid(), gid: getgid())
+        try Files.write(path, json.serialized(indent: "\t") + "\n", flags: O_WRONLY | O_CREAT | O_EXCL)
+        return 0
+    },
+]
+
+enum Table {
+    /// runc's `list` layout: tab-separated columns padded like Go's tabwriter (minwidth 12, padding 3).
+    static func render(_ states: [JSON]) -> String {
+        var rows = [["ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"]]
+        for s in states {
+            func f(_ k: String) -> String {
+                switch s[k] {
+                case let .string(v)?: return v
+                case let .number(v)?: return v
+                default: return ""
+                }
+            }
+            rows.append([f("id"), f("pid"), f("status"), f("bundle"), f("created"), f("owner")])
+        }
+        let widths = (0..<6).map { c in max(12, rows.map { $0[c].count + 3 }.max() ?? 0) }
+        return rows.map { r in
+            r.enumerated().map { c, v in c == 5 ? v : v + String(repeating: " ", count: widths[c] - v.count) }.joined()
+        }.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,66 @@
+// hako: an OCI container runtime with runc's command line.
+import CSeccomp
+import HakoRuntime
+import Glibc
+
+let globalOptions: [OptionSpec] = [
+    .value("root"), .value("log"), .value("log-format"), .flag("debug"), .flag("systemd-cgroup"),
+    .value("rootless"), .value("criu"), .flag("version", "v"), .flag("help", "h"),
+]
+
+let version = "0.1.0"
+
+func usage() -> String {
+    var s = "hako - an OCI container runtime\n\nusage: hako [global options] command [options] [arguments]\n\ncommands:\n"
+    for c in commands { s += "   " + c.name.padding(10) + c.summary + "\n" }
+    s += "\nglobal options:\n   --root DIR          state directory (default /run/hako)\n"
+    s += "   --log FILE          log file\n   --log-format text|json\n   --debug             debug messages\n"
+    s += "   --systemd-cgroup    accepted for runc compatibility\n   --version, -v\n   --help, -h\n"
+    return s
+}
+
+extension String {
+    func padding(_ n: Int) -> String { count >= n ? self + " " : self + String(repeating: " ", count: n - count) }
+}
+
+func versionText() -> String {
+    var buf = [CChar](repeating: 0, count: 32)
+    hk_seccomp_version(&buf, UInt(buf.count))
+    return "hako version \(version)\nspec: \(ContainerState.ociVersion)\nlibseccomp: \(String(cString: buf))"
+}
+
+func main() -> Int32 {
+    let argv = CommandLine.arguments
+    var logger = Logger.silent
+    do {
+        let global = try Arguments(argv.dropFirst(), options: globalOptions)
+        let format: Logger.Format
+        switch global["log-format"] ?? "text" {
+        case "text": format = .text
+        case "json": format = .json
+        case let f: throw UsageError("invalid log format \"\(f)\"")
+        }
+        logger = Logger(path: global["log"], format: format, debug: global.has("debug"))
+        if global.has("version") { print(versionText()); return 0 }
+        guard let name = global.positional.first else {
+            print(usage(), terminator: "")
+            return global.has("help") ? 0 : 1
+        }
+        guard let command = commands.first(where: { $0.name == name }) else {
+            throw UsageError("no such command \"\(name)\"; see hako --help")
+        }
+        let rest = global.positional.dropFirst()
+        if rest.first == "--help" || rest.first == "-h" {
+            print("usage: hako \(command.synopsis)\n\n\(command.summary)")
+            return 0
+        }
+        let args = try Arguments(rest, options: command.options)
+        let root = global["root"] ?? "/run/hako"
+        return try command.run(args, Runtime(root: root, logger: logger))
+    } catch {
+        logger.error("\(error)")
+        return 1
+    }
+}
+
+exit(main())
