@@ -23,6 +23,7 @@ struct ContainerInit {
     let logger: Logger
 
     func run() -> Never {
+        closeInheritedDescriptors()
         do {
             try setup()
         } catch {
@@ -34,6 +35,23 @@ struct ContainerInit {
     }
 
     var linux: Linux? { spec.linux }
+
+    /// The caller may have left descriptors open without CLOEXEC (Foundation's
+    /// Process keeps one to notice its child's exit). The init lives on until
+    /// `start`, so it must not hold them: keep stdio, the preserved and
+    /// LISTEN_FDS range, and the init's own, close the rest now.
+    func closeInheritedDescriptors() {
+        let passed = 3 + Int32(options.preserveFds + options.listenFds)
+        var own = [sync.fd] + joins.map(\.1)
+        if let consoleSocket { own.append(consoleSocket) }
+        if let fd = logger.fd { own.append(fd) }
+        var next = passed
+        for fd in own.filter({ $0 >= passed }).sorted() {
+            if fd > next { _ = hk_close_range(UInt32(next), UInt32(fd - 1), 0) }
+            next = max(next, fd + 1)
+        }
+        _ = hk_close_range(UInt32(next), UInt32.max, 0)
+    }
 
     func setup() throws {
         try sync.expect(.go, from: "hako")

@@ -1,0 +1,76 @@
+// config.md "Process", asserted from inside the container: user, groups,
+// capabilities, rlimits, cwd, env, umask, no_new_privs, oom_score_adj.
+import Foundation
+import HakoRuntime
+import XCTest
+
+final class ProcessTests: ContainerTestCase {
+    func testDefaultCapabilities() {
+        // runc's default set: CAP_KILL(5), CAP_NET_BIND_SERVICE(10), CAP_AUDIT_WRITE(29).
+        let out = inside("grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status")
+        XCTAssertEqual(out.split(separator: "\n").map { $0.split(separator: "\t").joined(separator: " ") }, [
+            "CapInh: 0000000000000000", "CapPrm: 0000000020000420", "CapEff: 0000000020000420",
+            "CapBnd: 0000000020000420", "CapAmb: 0000000000000000",
+        ])
+    }
+
+    func testCapabilitySetsAreAppliedSeparately() {
+        let out = inside("grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status | tr '\\t' ' '") { c in
+            c[["process", "capabilities"]] = .object([
+                ("bounding", .array(["CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"].map { .string($0) })),
+                ("permitted", .array(["CAP_CHOWN", "CAP_KILL"].map { .string($0) })),
+                ("effective", .array(["CAP_KILL"].map { .string($0) })),
+                ("inheritable", .array(["CAP_KILL"].map { .string($0) })),
+                ("ambient", .array(["CAP_KILL"].map { .string($0) })),
+            ])
+        }
+        // uid 0 gets effective = permitted at execve whatever was set, and
+        // no_new_privs keeps permitted from growing to the bounding set.
+        XCTAssertEqual(out.split(separator: "\n"), [
+            "CapInh: 0000000000000020", "CapPrm: 0000000000000021", "CapEff: 0000000000000021",
+            "CapBnd: 0000000000200021", "CapAmb: 0000000000000020",
+        ])
+    }
+
+    func testUserGroupsAndUmask() {
+        let out = inside("id; umask") { c in
+            c[["process", "user"]] = .object([("uid", .int(1000)), ("gid", .int(1001)), ("umask", .int(0o027)),
+                                             ("additionalGids", .array([.int(10), .int(20)]))])
+        }
+        XCTAssertEqual(out, "uid=1000(user) gid=1001 groups=10,20\n0027")
+    }
+
+    func testRlimits() {
+        let out = inside("ulimit -Sn; ulimit -Hn; ulimit -Sc") { c in
+            c[["process", "rlimits"]] = .array([
+                .object([("type", .string("RLIMIT_NOFILE")), ("soft", .int(512)), ("hard", .int(700))]),
+                .object([("type", .string("RLIMIT_CORE")), ("soft", .int(4096)), ("hard", .int(8192))]),
+            ])
+        }
+        XCTAssertEqual(out, "512\n700\n8")
+        XCTAssertEqual(inside("ulimit -n"), "1024", "the default spec's RLIMIT_NOFILE")
+    }
+
+    func testCwdIsCreatedAndEntered() {
+        XCTAssertEqual(inside("pwd") { $0[["process", "cwd"]] = .string("/tmp/work/dir") }, "/tmp/work/dir")
+    }
+
+    func testEnvironmentAndHome() {
+        let out = inside("echo $FOO; echo $HOME") { c in
+            c[["process", "env"]] = .array([.string("PATH=/bin"), .string("FOO=bar baz")])
+        }
+        XCTAssertEqual(out, "bar baz\n/root", "HOME comes from the container's /etc/passwd")
+    }
+
+    func testNoNewPrivilegesAndOOMScore() {
+        XCTAssertEqual(inside("grep NoNewPrivs /proc/self/status | tr -d '\\t '"), "NoNewPrivs:1")
+        XCTAssertEqual(inside("grep NoNewPrivs /proc/self/status | tr -d '\\t '") {
+            $0[["process", "noNewPrivileges"]] = .bool(false)
+        }, "NoNewPrivs:0")
+        XCTAssertEqual(inside("cat /proc/self/oom_score_adj") { $0[["process", "oomScoreAdj"]] = .int(123) }, "123")
+    }
+
+    func testProgramIsFoundInThePATH() {
+        XCTAssertEqual(inside("echo ok") { $0[["process", "env"]] = .array([.string("PATH=/nowhere:/bin")]) }, "ok")
+    }
+}

@@ -1,0 +1,53 @@
+// process.terminal with --console-socket: the pty master arrives over the
+// socket and the container's stdio is the slave.
+import CNamespaces
+import Foundation
+import HakoRuntime
+import XCTest
+
+final class TerminalTests: ContainerTestCase {
+    func testConsoleSocketReceivesThePtyMaster() throws {
+        let sockPath = Harness.work + "/console-\(getpid()).sock"
+        unlink(sockPath)
+        let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener); unlink(sockPath) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, c) in sockPath.utf8.enumerated() { raw[i] = c }
+        }
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        XCTAssertEqual(bound, 0)
+        XCTAssertEqual(listen(listener, 1), 0)
+
+        let b = bundle(args: ["sh", "-c", "tty; stty size; test -c /dev/console && echo console-ok"]) { c in
+            c[["process", "terminal"]] = .bool(true)
+            c[["process", "consoleSize"]] = .object([("height", .int(33)), ("width", .int(101))])
+        }
+        let r = b.hako("create", ["--console-socket", sockPath])
+        XCTAssertEqual(r.code, 0, r.err)
+        let conn = accept(listener, nil, nil)
+        XCTAssertGreaterThanOrEqual(conn, 0)
+        var name = [CChar](repeating: 0, count: 64)
+        let master = hk_recv_fd(conn, &name, 63)
+        close(conn)
+        XCTAssertGreaterThanOrEqual(master, 0, "a pty master arrives over the console socket")
+        XCTAssertEqual(b.hako("start").code, 0)
+        var output = ""
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(master, &buf, buf.count)
+            if n <= 0 { break }
+            output += String(decoding: buf[0..<n], as: UTF8.self)
+        }
+        close(master)
+        XCTAssertEqual(output.replacingOccurrences(of: "\r", with: ""), "/dev/pts/0\n33 101\nconsole-ok\n")
+    }
+
+    func testTerminalWithoutConsoleSocketIsAnError() {
+        let b = bundle(args: ["true"]) { $0[["process", "terminal"]] = .bool(true) }
+        let r = b.hako("create")
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("process.terminal"), r.err)
+    }
+}
