@@ -99,6 +99,9 @@ int hk_capget(uint32_t e[2], uint32_t p[2], uint32_t i[2]) {
 int hk_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
     return prctl(option, a2, a3, a4, a5);
 }
+long hk_keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5) {
+    return syscall(SYS_keyctl, op, a2, a3, a4, a5);
+}
 // Raw syscalls: glibc's wrappers would signal other threads (there are none).
 int hk_setresuid(uid_t r, uid_t e, uid_t s) { return (int)syscall(SYS_setresuid, r, e, s); }
 int hk_setresgid(gid_t r, gid_t e, gid_t s) { return (int)syscall(SYS_setresgid, r, e, s); }

@@ -64,6 +64,7 @@ struct ContainerInit {
             try sys(hk_setresgid(0, 0, 0), "setresgid 0 in user namespace")
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in user namespace")
         }
+        if !options.noNewKeyring { try SessionKeyring.join(name: hookBase.id) }
         if let ns = linux?.namespace(.cgroup), ns.path == nil {
             // After the runtime moved us into the container's cgroup, so that
             // the namespace's root is that cgroup.

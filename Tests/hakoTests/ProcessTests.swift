@@ -73,4 +73,19 @@ final class ProcessTests: ContainerTestCase {
     func testProgramIsFoundInThePATH() {
         XCTAssertEqual(inside("echo ok") { $0[["process", "env"]] = .array([.string("PATH=/nowhere:/bin")]) }, "ok")
     }
+
+    func testSessionKeyringIsTheContainersOwn() {
+        // /proc/keys is masked by default; unmask it to look.
+        let unmasked: (inout JSON) -> Void = { $0[["linux", "maskedPaths"]] = .array([]) }
+        let script = "grep -o 'keyring .*' /proc/keys | cut -d: -f1 | sort"
+        let own = bundle(args: ["sh", "-c", script], unmasked)
+        var r = own.run()
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertTrue(r.out.contains("keyring   \(own.id)"), "a keyring named after the container: \(r.out)")
+
+        let shared = bundle(args: ["sh", "-c", script], unmasked)
+        r = shared.hako("run", ["--no-new-keyring"])
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertFalse(r.out.contains(shared.id), "--no-new-keyring keeps the caller's session keyring: \(r.out)")
+    }
 }

@@ -40,6 +40,8 @@ int hk_capset(const uint32_t effective[2], const uint32_t permitted[2],
               const uint32_t inheritable[2]);
 int hk_capget(uint32_t effective[2], uint32_t permitted[2],
               uint32_t inheritable[2]);
+// keyctl(2): glibc has no wrapper (libkeyutils does).
+long hk_keyctl(int op, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 int hk_prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4,
              unsigned long a5);
 int hk_setresuid(uid_t r, uid_t e, uid_t s);
