@@ -4,9 +4,9 @@
 # prints each median with its ratio to hako's.
 #
 # Debian's crun refuses this host's hybrid cgroup layout, so everything runs
-# in a private mount namespace with an empty tmpfs over
-# /sys/fs/cgroup/unified: crun then sees plain v1. The host's mounts are not
-# changed, and every runtime runs under the same conditions.
+# in a private mount namespace without the cgroup2 "unified" tree
+# (scripts/without-unified): crun then sees plain v1. The host's mounts are
+# not changed, and every runtime runs under the same conditions.
 set -eu
 runs=${1:-50}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,8 +23,7 @@ HAKO=$hako "$here/scripts/busybox-bundle" "$work/bundle" /bin/true >/dev/null
 jq '.ociVersion = "1.0.2-dev" | .linux.cgroupsPath = "/hako-bench/true"' "$work/bundle/config.json" > "$work/c" && mv "$work/c" "$work/bundle/config.json"
 
 b=$work/bundle
-unshare -m --propagation private sh -ec '
-    mount -t tmpfs -o size=64k,mode=755 hidev2 /sys/fs/cgroup/unified
+"$here/scripts/without-unified" sh -ec '
     hyperfine -N --warmup 5 --runs "$1" --export-json "$2/times.json" \
         -n hako "$3 --root $2/hako run --bundle $4 b" \
         -n crun "crun --root $2/crun run --bundle $4 b" \
