@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
@@ -238,4 +239,65 @@ int hk_connect_unix(const char *path) {
         return -1;
     }
     return fd;
+}
+
+static long hk_bpf(int cmd, union bpf_attr *attr) {
+    return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+int hk_bpf_load_device_program(const uint64_t *insns, uint32_t count, char *log, uint32_t log_size) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+    attr.insns = (uint64_t)(uintptr_t)insns;
+    attr.insn_cnt = count;
+    attr.license = (uint64_t)(uintptr_t)"Apache";
+    attr.log_buf = (uint64_t)(uintptr_t)log;
+    attr.log_size = log_size;
+    attr.log_level = log_size > 0 ? 1 : 0;
+    int fd = (int)hk_bpf(BPF_PROG_LOAD, &attr);
+    if (fd < 0 && errno == ENOSPC) {
+        // The log did not fit; load again without it for the real error.
+        attr.log_buf = 0; attr.log_size = 0; attr.log_level = 0;
+        fd = (int)hk_bpf(BPF_PROG_LOAD, &attr);
+    }
+    return fd;
+}
+
+int hk_bpf_query_device_programs(int cgroup_fd, uint32_t *ids, uint32_t max) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.query.target_fd = cgroup_fd;
+    attr.query.attach_type = BPF_CGROUP_DEVICE;
+    attr.query.prog_ids = (uint64_t)(uintptr_t)ids;
+    attr.query.prog_cnt = max;
+    if (hk_bpf(BPF_PROG_QUERY, &attr) < 0) return -1;
+    return (int)attr.query.prog_cnt;
+}
+
+int hk_bpf_attach_device_program(int cgroup_fd, int prog_fd) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.target_fd = cgroup_fd;
+    attr.attach_bpf_fd = prog_fd;
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    attr.attach_flags = BPF_F_ALLOW_MULTI;
+    return (int)hk_bpf(BPF_PROG_ATTACH, &attr);
+}
+
+int hk_bpf_detach_device_program_id(int cgroup_fd, uint32_t id) {
+    union bpf_attr attr;
+    memset(&attr, 0, sizeof(attr));
+    attr.prog_id = id;
+    int prog = (int)hk_bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+    if (prog < 0) return -1;
+    memset(&attr, 0, sizeof(attr));
+    attr.target_fd = cgroup_fd;
+    attr.attach_bpf_fd = prog;
+    attr.attach_type = BPF_CGROUP_DEVICE;
+    int r = (int)hk_bpf(BPF_PROG_DETACH, &attr);
+    int e = errno;
+    close(prog);
+    errno = e;
+    return r;
 }

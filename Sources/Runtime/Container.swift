@@ -102,6 +102,7 @@ public struct Runtime {
         let cgroup = Cgroup(layout: layout, path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
         let madeCgroups = try cgroup.create()
         undo.add { Cgroup.remove(madeCgroups) }
+        try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
 
         var fifoPath: String? = nil
         if !options.foreground {
@@ -132,7 +133,7 @@ public struct Runtime {
         let sync = SyncChannel(fd: parentEnd)
         let base = ContainerState(
             id: id, pid: 0, bundle: bundle, rootfs: rootfsPath, annotations: spec.annotations, pidStartTime: 0,
-            cgroups: cgroup.directories, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
+            cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
             poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
             hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]))
 

@@ -6,8 +6,14 @@ import Glibc
 public struct SpecError: Error, CustomStringConvertible {
     public let path: String
     public let reason: String
-    public init(_ path: String, _ reason: String) { self.path = path; self.reason = reason }
-    public var description: String { "config.json: \(path.isEmpty ? "" : path + ": ")\(reason)" }
+    /// The document the path is in: config.json, or update's resources.
+    public let document: String
+    public init(_ path: String, _ reason: String, document: String = "config.json") {
+        self.path = path
+        self.reason = reason
+        self.document = document
+    }
+    public var description: String { "\(document): \(path.isEmpty ? "" : path + ": ")\(reason)" }
 }
 
 /// A failed system call, with what it was doing.

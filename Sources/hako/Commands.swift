@@ -78,6 +78,41 @@ let commands: [Command] = [
         }
         return 0
     },
+    Command(name: "pause", synopsis: "pause ID", summary: "freeze every process of the container", options: []) { a, rt in
+        try rt.pause(id: a.id("pause"))
+        return 0
+    },
+    Command(name: "resume", synopsis: "resume ID", summary: "thaw a paused container", options: []) { a, rt in
+        try rt.resume(id: a.id("resume"))
+        return 0
+    },
+    Command(name: "update", synopsis: "update [--resources FILE|-] [--memory N] [--memory-swap N] [--memory-reservation N] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] ... ID",
+            summary: "change the resources of a running container",
+            options: [.value("resources", "r")] + UpdateFlag.allCases.map { .value($0.name) }) { a, rt in
+        var file: JSON? = nil
+        var source = "flags"
+        if let path = a["resources"] {
+            let bytes = path == "-" ? try Files.readAll(0, "stdin") : try Files.read(path)
+            file = try JSON.parse(bytes)
+            source = path == "-" ? "resources (stdin)" : path
+        }
+        let flags = UpdateFlag.allCases.compactMap { f in a[f.name].map { (f, $0) } }
+        let resources: Resources
+        do { resources = try Runtime.updateResources(file: file, flags: flags) } catch let e as SpecError {
+            throw SpecError(e.path, e.reason, document: source)
+        }
+        try rt.update(id: a.id("update"), resources: resources, source: source)
+        return 0
+    },
+    Command(name: "events", synopsis: "events [--stats] [--interval DURATION] ID",
+            summary: "print resource usage and OOM events as JSON", options: [.flag("stats"), .value("interval")]) { a, rt in
+        let interval = try Durations.milliseconds(a["interval"] ?? "5s")
+        try rt.events(id: a.id("events"), statsOnce: a.has("stats"), intervalMilliseconds: interval) { event in
+            print(event.serialized())
+            fflush(stdout)
+        }
+        return 0
+    },
     Command(name: "spec", synopsis: "spec [--rootless] [--bundle DIR]", summary: "write a default config.json",
             options: [.flag("rootless"), .value("bundle", "b")]) { a, _ in
         let dir = a["bundle"] ?? "."
@@ -107,5 +142,26 @@ enum Table {
         return rows.map { r in
             r.enumerated().map { c, v in c == 5 ? v : v + String(repeating: " ", count: widths[c] - v.count) }.joined()
         }.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Go-style durations as runc's flags take them: "5s", "500ms", "1m", "1m30s".
+enum Durations {
+    static func milliseconds(_ text: String) throws -> Int {
+        var total = 0.0, number = "", i = text.startIndex
+        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+        while i < text.endIndex {
+            let c = text[i]
+            if c.isNumber || c == "." { number.append(c); i = text.index(after: i); continue }
+            guard let (u, scale) = units.first(where: { text[i...].hasPrefix($0.0) }), let n = Double(number) else {
+                throw UsageError("invalid duration \"\(text)\"")
+            }
+            total += n * scale
+            number = ""
+            i = text.index(i, offsetBy: u.count)
+        }
+        if !number.isEmpty { throw UsageError("invalid duration \"\(text)\": missing unit") }
+        guard total > 0 else { throw UsageError("duration must be positive: \"\(text)\"") }
+        return Int(total)
     }
 }

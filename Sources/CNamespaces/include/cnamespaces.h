@@ -72,6 +72,14 @@ int hk_unblock_all_signals(void);
 int hk_wait_signal(int *sender_pid);
 int hk_default_signal_handlers(void);
 
+// eBPF for the cgroup v2 device filter: load a BPF_PROG_TYPE_CGROUP_DEVICE
+// program from raw instructions, list the ids attached to a cgroup, attach
+// one (BPF_F_ALLOW_MULTI) and detach one by id.
+int hk_bpf_load_device_program(const uint64_t *insns, uint32_t count, char *log, uint32_t log_size);
+int hk_bpf_query_device_programs(int cgroup_fd, uint32_t *ids, uint32_t max);
+int hk_bpf_attach_device_program(int cgroup_fd, int prog_fd);
+int hk_bpf_detach_device_program_id(int cgroup_fd, uint32_t id);
+
 // Misc. Swift's Glibc module is built without _GNU_SOURCE, so these
 // Linux-only names come from here.
 #define HK_O_PATH 010000000

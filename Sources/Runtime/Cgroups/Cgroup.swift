@@ -24,10 +24,55 @@ public struct Cgroup {
         directories = layout.roots.map { $0 + (path == "/" ? "" : path) }
     }
 
+    /// Whether the resources are written in cgroup v2's files.
+    public var isUnified: Bool {
+        if case .unified = layout { return true }
+        return false
+    }
+
+    /// The directory whose hierarchy holds `controller`, and whether that
+    /// hierarchy is cgroup2. On a hybrid host a controller that no v1
+    /// hierarchy has may live in the unified tree (hugetlb does here).
+    public func directory(for controller: String) -> (dir: String, v2: Bool)? {
+        switch layout {
+        case .unified:
+            guard let dir = directories.first else { return nil }
+            let available = Cgroup.controllers(at: layout.roots[0])
+            return available.contains(controller) ? (dir, true) : nil
+        case let .legacy(hierarchies), let .hybrid(hierarchies, _):
+            for (root, dir) in zip(hierarchies, directories) {
+                let name = root.split(separator: "/").last.map(String.init) ?? ""
+                if name.split(separator: ",").contains(where: { $0 == controller || $0 == "name=" + controller }) {
+                    return (dir, false)
+                }
+            }
+            if case let .hybrid(_, unified) = layout, Cgroup.controllers(at: unified).contains(controller) {
+                return (unified + (path == "/" ? "" : path), true)
+            }
+            return nil
+        case .none:
+            return nil
+        }
+    }
+
+    /// The directory of the cgroup2 tree (pure v2, or the unified part of a hybrid).
+    public var unifiedDirectory: String? {
+        switch layout {
+        case .unified: return directories.first
+        case let .hybrid(_, u): return u + (path == "/" ? "" : path)
+        default: return nil
+        }
+    }
+
+    /// The controllers a cgroup2 directory offers.
+    static func controllers(at dir: String) -> [String] {
+        (Files.readText(dir + "/cgroup.controllers") ?? "").split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+    }
+
     /// The file that pauses the container: v2 cgroup.freeze or v1 freezer.state.
     public var freezerFile: String? {
         if case .unified = layout { return directories.first.map { $0 + "/cgroup.freeze" } }
-        return zip(layout.roots, directories).first { $0.0.hasSuffix("/freezer") }.map { $0.1 + "/freezer.state" }
+        return directory(for: "freezer").map { $0.dir + "/freezer.state" }
     }
 
     /// Creates the directories; returns the ones it made, so a failed create
@@ -58,6 +103,28 @@ public struct Cgroup {
                 let value = Files.readText(parent + "/" + file) ?? ""
                 try Files.write(dir + "/" + file, value)
             }
+        }
+    }
+
+    /// Enables `controllers` in cgroup.subtree_control of every ancestor of
+    /// the container's cgroup2 directory, from the root down, so that the
+    /// container's directory gets their files. Only what the resources need.
+    func enable(_ controllers: [String], under root: String) throws {
+        guard !controllers.isEmpty else { return }
+        var dir = root
+        let parts = path.split(separator: "/")
+        for part in parts {
+            let current = Cgroup.controllers(at: dir)
+            let wanted = controllers.filter { current.contains($0) }
+            if !wanted.isEmpty {
+                let enabled = Set((Files.readText(dir + "/cgroup.subtree_control") ?? "")
+                    .split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
+                let missing = wanted.filter { !enabled.contains($0) }
+                if !missing.isEmpty {
+                    try Files.write(dir + "/cgroup.subtree_control", missing.map { "+" + $0 }.joined(separator: " "))
+                }
+            }
+            dir += "/" + part
         }
     }
 

@@ -19,6 +19,8 @@ public struct ContainerState {
     public var pidStartTime: UInt64
     /// Absolute cgroup directories, one per hierarchy.
     public var cgroups: [String]
+    /// The cgroup path inside each hierarchy (linux.cgroupsPath resolved).
+    public var cgroupPath: String
     /// Whether the container has its own pid namespace (then killing the
     /// init kills everything; otherwise every process in the cgroup must go).
     public var ownPidNamespace: Bool
@@ -30,6 +32,9 @@ public struct ContainerState {
     public var hasProcess: Bool
     /// poststart hooks, run by `start`.
     public var poststart: JSON
+
+    /// The container's cgroup, as this host lays its hierarchies out now.
+    public var cgroup: Cgroup { Cgroup(layout: CgroupLayout.detect(), path: cgroupPath) }
 
     public static let ociVersion = "1.2.0"
 
@@ -51,6 +56,7 @@ public struct ContainerState {
             ("created", .string(created)), ("owner", .string(owner)),
             ("annotations", .object(annotations.map { ($0.0, .string($0.1)) })),
             ("pidStartTime", .int(pidStartTime)), ("cgroups", .array(cgroups.map { .string($0) })),
+            ("cgroupPath", .string(cgroupPath)),
             ("ownPidNamespace", .bool(ownPidNamespace)), ("poststop", poststop),
             ("freezer", freezer.map { .string($0) } ?? .null), ("hasProcess", .bool(hasProcess)),
             ("poststart", poststart),
@@ -67,6 +73,7 @@ public struct ContainerState {
         annotations = try f.stringMap("annotations")
         pidStartTime = try f.integer("pidStartTime") ?? 0
         cgroups = try f.strings("cgroups")
+        cgroupPath = try f.string("cgroupPath") ?? "/hako/" + id
         ownPidNamespace = try f.bool("ownPidNamespace") ?? true
         poststop = try f.optional("poststop")?.json ?? .array([])
         freezer = try f.string("freezer")
@@ -75,7 +82,7 @@ public struct ContainerState {
     }
 
     public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],
-                pidStartTime: UInt64, cgroups: [String], ownPidNamespace: Bool, poststop: JSON, freezer: String?,
+                pidStartTime: UInt64, cgroups: [String], cgroupPath: String, ownPidNamespace: Bool, poststop: JSON, freezer: String?,
                 hasProcess: Bool, poststart: JSON) {
         self.id = id
         self.pid = pid
@@ -86,6 +93,7 @@ public struct ContainerState {
         self.annotations = annotations
         self.pidStartTime = pidStartTime
         self.cgroups = cgroups
+        self.cgroupPath = cgroupPath
         self.ownPidNamespace = ownPidNamespace
         self.poststop = poststop
         self.freezer = freezer

@@ -1,0 +1,195 @@
+// Writes linux.resources into a container's cgroup. Each controller is
+// written in the files of the hierarchy that holds it: v1 files on a legacy
+// host, v2 files on a unified one, and on a hybrid host whichever the
+// controller lives in (here hugetlb is only in the cgroup2 tree).
+import Glibc
+
+struct ResourceWriter {
+    let cgroup: Cgroup
+    /// Where the resources came from, for error messages: "linux.resources",
+    /// or the root of an `update --resources` file.
+    let prefix: String
+    let logger: Logger
+
+    /// A controller's directory in this container's cgroup.
+    struct Target {
+        let dir: String
+        let v2: Bool
+        let writer: ResourceWriter
+
+        func write(_ file: String, _ value: String, field: String) throws {
+            do { try Files.write(dir + "/" + file, value) } catch let e as SystemError {
+                throw SpecError(writer.path(field), "write \"\(value)\" to \(dir)/\(file): \(SystemError.describe(e.errno))")
+            }
+        }
+
+        func has(_ file: String) -> Bool { Files.exists(dir + "/" + file) }
+        func read(_ file: String) -> String? {
+            Files.readText(dir + "/" + file).map { $0.trimmingWhitespace }
+        }
+    }
+
+    func path(_ field: String) -> String { prefix.isEmpty ? field : prefix + "." + field }
+
+    func target(_ controller: String, field: String) throws -> Target {
+        guard let (dir, v2) = cgroup.directory(for: controller) else {
+            throw SpecError(path(field), "the \(controller) cgroup controller is not available on this host (\(cgroup.layout.name) cgroups)")
+        }
+        return Target(dir: dir, v2: v2, writer: self)
+    }
+
+    func warnIgnored(_ field: String, _ why: String) {
+        logger.warn("config.json: \(path(field)): \(why); ignored")
+    }
+
+    /// Controllers a cgroup2 tree must enable in its parents for these resources.
+    static func v2Controllers(_ r: Resources) -> [String] {
+        var c: [String] = []
+        if r.memory != nil { c.append("memory") }
+        if let cpu = r.cpu {
+            if cpu.shares != nil || cpu.quota != nil || cpu.period != nil || cpu.burst != nil || cpu.idle != nil { c.append("cpu") }
+            if cpu.cpus != nil || cpu.mems != nil { c.append("cpuset") }
+        }
+        if r.pids != nil { c.append("pids") }
+        if r.blockIO != nil { c.append("io") }
+        if !r.hugepageLimits.isEmpty { c.append("hugetlb") }
+        if !r.rdma.isEmpty { c.append("rdma") }
+        for (key, _) in r.unified {
+            if let dot = key.firstIndex(of: "."), !key.hasPrefix("cgroup.") { c.append(String(key[..<dot])) }
+        }
+        return c
+    }
+
+    /// Writes everything the resources set. `devices` are applied separately
+    /// (Cgroups/Devices.swift) because v2 needs an eBPF program, not a file.
+    func apply(_ r: Resources) throws {
+        if let u = cgroup.unifiedDirectory, let root = cgroup.layout.unifiedRoot {
+            do { try cgroup.enable(ResourceWriter.v2Controllers(r), under: root) } catch let e as SystemError {
+                throw RuntimeError("enable controllers for \(u): \(e)")
+            }
+        }
+        if let m = r.memory {
+            let t = try target("memory", field: "memory")
+            try t.v2 ? V2.memory(m, t) : V1.memory(m, t)
+        }
+        if let c = r.cpu { try cpu(c) }
+        if let p = r.pids {
+            try target("pids", field: "pids").write("pids.max", p <= 0 ? "max" : String(p), field: "pids.limit")
+        }
+        if let b = r.blockIO {
+            let t = try target(cgroup.isUnified ? "io" : "blkio", field: "blockIO")
+            try t.v2 ? V2.blockIO(b, t) : V1.blockIO(b, t)
+        }
+        for (i, h) in r.hugepageLimits.enumerated() {
+            let field = "hugepageLimits[\(i)]"
+            guard Hugepages.sizes().contains(h.pageSize) else {
+                throw SpecError(path(field + ".pageSize"), "\"\(h.pageSize)\" is not a huge page size of this host (\(Hugepages.sizes().joined(separator: ", ")))")
+            }
+            let t = try target("hugetlb", field: field)
+            let file = t.v2 ? "hugetlb.\(h.pageSize).max" : "hugetlb.\(h.pageSize).limit_in_bytes"
+            try t.write(file, String(h.limit), field: field + ".limit")
+        }
+        if let n = r.network {
+            if let id = n.classID {
+                try target("net_cls", field: "network.classID").write("net_cls.classid", String(id), field: "network.classID")
+            }
+            for (i, p) in n.priorities.enumerated() {
+                try target("net_prio", field: "network.priorities").write("net_prio.ifpriomap", "\(p.name) \(p.priority)", field: "network.priorities[\(i)]")
+            }
+        }
+        for (device, limits) in r.rdma {
+            let value = "\(device) hca_handle=\(limits.hcaHandles.map(String.init) ?? "max") hca_object=\(limits.hcaObjects.map(String.init) ?? "max")"
+            try target("rdma", field: "rdma").write("rdma.max", value, field: "rdma.\(device)")
+        }
+        if !r.unified.isEmpty { try unified(r.unified) }
+    }
+
+    func cpu(_ c: Resources.CPU) throws {
+        if c.cpus != nil || c.mems != nil {
+            let t = try target("cpuset", field: "cpu")
+            if let cpus = c.cpus { try t.write("cpuset.cpus", cpus, field: "cpu.cpus") }
+            if let mems = c.mems { try t.write("cpuset.mems", mems, field: "cpu.mems") }
+        }
+        let rest = [c.shares != nil, c.quota != nil, c.period != nil, c.burst != nil, c.idle != nil,
+                    c.realtimePeriod != nil, c.realtimeRuntime != nil]
+        if rest.contains(true) {
+            let t = try target("cpu", field: "cpu")
+            try t.v2 ? V2.cpu(c, t) : V1.cpu(c, t)
+        }
+    }
+
+    /// linux.resources.unified: cgroup2 files written as given.
+    func unified(_ entries: [(String, String)]) throws {
+        guard let dir = cgroup.unifiedDirectory else {
+            throw SpecError(path("unified"), "needs cgroup v2, and this host has \(cgroup.layout.name) cgroups")
+        }
+        for (key, value) in entries {
+            let field = "unified.\(key)"
+            if key.contains("/") || key.hasPrefix(".") || key.isEmpty {
+                throw SpecError(path(field), "is not a cgroup file name")
+            }
+            if !Files.exists(dir + "/" + key) {
+                let controller = key.split(separator: ".").first.map(String.init) ?? key
+                throw SpecError(path(field), "no such cgroup file (is the \(controller) controller enabled in this cgroup v2 tree?)")
+            }
+            try Target(dir: dir, v2: true, writer: self).write(key, value, field: field)
+        }
+    }
+}
+
+/// Huge page sizes of this host, named as cgroup files name them ("2MB", "1GB").
+enum Hugepages {
+    static func sizes() -> [String] {
+        Files.list("/sys/kernel/mm/hugepages").compactMap { name -> String? in
+            guard name.hasPrefix("hugepages-"), name.hasSuffix("kB"),
+                  let kb = UInt64(name.dropFirst(10).dropLast(2)) else { return nil }
+            return Hugepages.name(kb * 1024)
+        }.sorted()
+    }
+
+    static func name(_ bytes: UInt64) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var v = bytes, i = 0
+        while v >= 1024, v % 1024 == 0, i < units.count - 1 { v /= 1024; i += 1 }
+        return "\(v)\(units[i])"
+    }
+}
+
+extension CgroupLayout {
+    /// The root of the cgroup2 tree, if the host has one.
+    var unifiedRoot: String? {
+        switch self {
+        case let .unified(r): return r
+        case let .hybrid(_, u): return u
+        default: return nil
+        }
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        let s = drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" })
+        return String(s.reversed().drop(while: { $0 == " " || $0 == "\n" || $0 == "\t" }).reversed())
+    }
+}
+
+extension Cgroup {
+    /// Sets the container's resources and device rules. `devices` are the
+    /// nodes of linux.devices, which are always allowed.
+    func apply(_ r: Resources?, devices: [Device], prefix: String = "linux.resources", logger: Logger) throws {
+        if let r { try ResourceWriter(cgroup: self, prefix: prefix, logger: logger).apply(r) }
+        try applyDevices(r?.devices ?? [], nodes: devices, prefix: prefix)
+    }
+
+    func applyDevices(_ config: [Resources.DeviceRule], nodes: [Device], prefix: String) throws {
+        let rules = Resources.DeviceRule.effective(config: config, devices: nodes)
+        let field = prefix.isEmpty ? "devices" : prefix + ".devices"
+        if isUnified, let dir = directories.first {
+            do { try DeviceFilter.attach(rules, cgroupDir: dir) } catch { throw SpecError(field, "\(error)") }
+        } else if let (dir, v2) = directory(for: "devices"), !v2 {
+            try V1.devices(rules, dir: dir, field: field)
+        } else if !config.isEmpty {
+            throw SpecError(field, "the devices cgroup controller is not available on this host (\(layout.name) cgroups)")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+// events: runc's JSON event stream. `--stats` prints one stats event; without
+// it hako prints a stats event every interval and an "oom" event whenever
+// the kernel's OOM killer acted in the container, until it stops.
+import Glibc
+
+extension Runtime {
+    public func events(id: String, statsOnce: Bool, intervalMilliseconds: Int, emit: (JSON) -> Void) throws {
+        let (state, cgroup) = try withState(id) { s, _ in (s, s.cgroup) }
+        func stats() -> JSON {
+            .object([("type", .string("stats")), ("id", .string(id)), ("data", Stats.collect(cgroup))])
+        }
+        if statsOnce {
+            emit(stats())
+            return
+        }
+        var ooms = Stats.oomKills(cgroup)
+        while true {
+            let alive = try withState(id) { s, dir in status(of: s, in: dir) != .stopped }
+            if !alive || ProcessInfo(pid: state.pid)?.startTime != state.pidStartTime { return }
+            let now = Stats.oomKills(cgroup)
+            if now > ooms { emit(.object([("type", .string("oom")), ("id", .string(id))])) }
+            ooms = now
+            emit(stats())
+            var slept = 0
+            while slept < intervalMilliseconds {
+                usleep(UInt32(min(100, intervalMilliseconds - slept)) * 1000)
+                slept += 100
+                if ProcessInfo(pid: state.pid)?.isAlive != true { break }
+            }
+        }
+    }
+
+    /// Runs body with the container's state under its lock.
+    func withState<T>(_ id: String, _ body: (ContainerState, ContainerDir) throws -> T) throws -> T {
+        let dir = try store.openLocked(id: id)
+        defer { dir.unlock() }
+        return try body(try dir.read(), dir)
+    }
+}

@@ -1,0 +1,113 @@
+// update: changes a live container's resources. Engines send a
+// LinuxResources object (`--resources FILE`, "-" for stdin; podman and
+// containerd both do); people use runc's flags, which override the file.
+import Glibc
+
+/// runc's `update` flags, each naming where it goes in linux.resources.
+public enum UpdateFlag: CaseIterable {
+    case memory, memorySwap, memoryReservation, kernelMemory, kernelMemoryTCP
+    case cpuShares, cpuQuota, cpuPeriod, cpuRtPeriod, cpuRtRuntime, cpusetCpus, cpusetMems, cpuBurst, cpuIdle
+    case pidsLimit, blkioWeight
+
+    public var name: String {
+        switch self {
+        case .memory: return "memory"
+        case .memorySwap: return "memory-swap"
+        case .memoryReservation: return "memory-reservation"
+        case .kernelMemory: return "kernel-memory"
+        case .kernelMemoryTCP: return "kernel-memory-tcp"
+        case .cpuShares: return "cpu-shares"
+        case .cpuQuota: return "cpu-quota"
+        case .cpuPeriod: return "cpu-period"
+        case .cpuRtPeriod: return "cpu-rt-period"
+        case .cpuRtRuntime: return "cpu-rt-runtime"
+        case .cpusetCpus: return "cpuset-cpus"
+        case .cpusetMems: return "cpuset-mems"
+        case .cpuBurst: return "cpu-burst"
+        case .cpuIdle: return "cpu-idle"
+        case .pidsLimit: return "pids-limit"
+        case .blkioWeight: return "blkio-weight"
+        }
+    }
+
+    /// (object, member) in linux.resources.
+    var place: (String, String) {
+        switch self {
+        case .memory: return ("memory", "limit")
+        case .memorySwap: return ("memory", "swap")
+        case .memoryReservation: return ("memory", "reservation")
+        case .kernelMemory: return ("memory", "kernel")
+        case .kernelMemoryTCP: return ("memory", "kernelTCP")
+        case .cpuShares: return ("cpu", "shares")
+        case .cpuQuota: return ("cpu", "quota")
+        case .cpuPeriod: return ("cpu", "period")
+        case .cpuRtPeriod: return ("cpu", "realtimePeriod")
+        case .cpuRtRuntime: return ("cpu", "realtimeRuntime")
+        case .cpusetCpus: return ("cpu", "cpus")
+        case .cpusetMems: return ("cpu", "mems")
+        case .cpuBurst: return ("cpu", "burst")
+        case .cpuIdle: return ("cpu", "idle")
+        case .pidsLimit: return ("pids", "limit")
+        case .blkioWeight: return ("blockIO", "weight")
+        }
+    }
+
+    var isSize: Bool { [.memory, .memorySwap, .memoryReservation, .kernelMemory, .kernelMemoryTCP].contains(self) }
+
+    /// The flag's value as JSON: sizes accept runc's suffixes (k, m, g, t,
+    /// optionally followed by b) and -1 for unlimited.
+    func value(_ text: String) throws -> JSON {
+        if self == .cpusetCpus || self == .cpusetMems { return .string(text) }
+        if isSize, let bytes = UpdateFlag.bytes(text) { return .int(bytes) }
+        guard let n = Int64(text) else { throw RuntimeError("invalid value \"\(text)\" for --\(name)") }
+        return .int(n)
+    }
+
+    static func bytes(_ text: String) -> Int64? {
+        if text == "-1" { return -1 }
+        var t = text.lowercased()
+        if t.hasSuffix("b") { t.removeLast() }
+        let units: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
+        var mult: Int64 = 1
+        if let last = t.last, let m = units[last] { mult = m; t = String(t.dropLast()) }
+        guard let n = Int64(t), n >= 0 else { return nil }
+        let (v, overflow) = n.multipliedReportingOverflow(by: mult)
+        return overflow ? nil : v
+    }
+}
+
+extension Runtime {
+    /// Builds the resources from a LinuxResources document and flags.
+    public static func updateResources(file: JSON?, flags: [(UpdateFlag, String)]) throws -> Resources {
+        var json = file ?? .object([])
+        guard case .object = json else { throw SpecError("resources", "must be an object, not \(json.typeName)") }
+        for (flag, text) in flags {
+            let (object, member) = flag.place
+            var inner = json[object] ?? .object([])
+            inner.set(member, try flag.value(text))
+            json.set(object, inner)
+        }
+        return try Resources(Field(json, path: ""))
+    }
+
+    /// `source` names the document in errors ("--resources FILE", "flags").
+    public func update(id: String, resources: Resources, source: String) throws {
+        let dir = try store.openLocked(id: id)
+        defer { dir.unlock() }
+        let s = try dir.read()
+        let st = status(of: s, in: dir)
+        if st == .stopped { throw RuntimeError("cannot update container \"\(id)\": it is stopped") }
+        let cgroup = s.cgroup
+        do {
+            if resources.memory?.checkBeforeUpdate == true, let limit = resources.memory?.limit, limit >= 0,
+               let usage = Stats.memoryUsage(cgroup), UInt64(limit) < usage {
+                throw SpecError("memory.limit", "\(limit) is below the container's current memory usage \(usage) (checkBeforeUpdate)")
+            }
+            try ResourceWriter(cgroup: cgroup, prefix: "", logger: logger).apply(resources)
+            // Device rules change only when the update names some.
+            if !resources.devices.isEmpty { try cgroup.applyDevices(resources.devices, nodes: [], prefix: "") }
+        } catch let e as SpecError {
+            throw SpecError(e.path, e.reason, document: source)
+        }
+    }
+}
