@@ -79,6 +79,9 @@ struct DeviceFilter {
                 checks[i].off = Int16(checks.count - 1 - i + verdict.count)
             }
             p += checks + verdict
+            // A rule that matches everything decides alone: older rules and
+            // the default would be unreachable, which the verifier refuses.
+            if checks.isEmpty { return p }
         }
         // Nothing matched: deny.
         p += [Instruction(code: movK, dst: 0, imm: 0), Instruction(code: exit)]

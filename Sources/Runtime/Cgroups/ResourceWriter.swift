@@ -64,7 +64,12 @@ struct ResourceWriter {
     /// (Cgroups/Devices.swift) because v2 needs an eBPF program, not a file.
     func apply(_ r: Resources) throws {
         if let u = cgroup.unifiedDirectory, let root = cgroup.layout.unifiedRoot {
-            do { try cgroup.enable(ResourceWriter.v2Controllers(r), under: root) } catch let e as SystemError {
+            // On a pure v2 host every controller is enabled, as crun and runc
+            // do, so that `events` and engines see all the usage files; on a
+            // hybrid one only what the resources need, the host's tree being
+            // mostly someone else's.
+            let wanted = cgroup.isUnified ? Cgroup.controllers(at: root) : ResourceWriter.v2Controllers(r)
+            do { try cgroup.enable(wanted, under: root) } catch let e as SystemError {
                 throw RuntimeError("enable controllers for \(u): \(e)")
             }
         }
@@ -177,7 +182,9 @@ extension Cgroup {
     /// Sets the container's resources and device rules. `devices` are the
     /// nodes of linux.devices, which are always allowed.
     func apply(_ r: Resources?, devices: [Device], prefix: String = "linux.resources", logger: Logger) throws {
-        if let r { try ResourceWriter(cgroup: self, prefix: prefix, logger: logger).apply(r) }
+        // Also without resources: on v2 the controllers are enabled regardless.
+        let resources = try r ?? Resources(Field(.object([])))
+        try ResourceWriter(cgroup: self, prefix: prefix, logger: logger).apply(resources)
         try applyDevices(r?.devices ?? [], nodes: devices, prefix: prefix)
     }
 
