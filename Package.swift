@@ -21,6 +21,8 @@ let package = Package(
             name: "hako", dependencies: ["HakoRuntime"], path: "Sources/hako",
             linkerSettings: [.unsafeFlags(["-static-executable"])]),
         .testTarget(name: "RuntimeTests", dependencies: ["HakoRuntime"], path: "Tests/RuntimeTests"),
-        .testTarget(name: "hakoTests", dependencies: ["HakoRuntime"], path: "Tests/hakoTests"),
+        // A seccomp notification agent for the tests.
+        .target(name: "CTestSupport", path: "Tests/CTestSupport"),
+        .testTarget(name: "hakoTests", dependencies: ["HakoRuntime", "CTestSupport"], path: "Tests/hakoTests"),
     ]
 )

@@ -104,6 +104,13 @@ public struct Runtime {
         undo.add { Cgroup.remove(madeCgroups) }
         try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
 
+        // Compiled (or taken from the cache) here, before clone: the init
+        // only installs the bytes.
+        var seccomp: SeccompFilter? = nil
+        if let s = linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
+            seccomp = try SeccompFilter(s, profile: profile, cacheDir: store.seccompCache, logger: logger)
+        }
+
         var fifoPath: String? = nil
         if !options.foreground {
             try sys(mkfifoat(dir.fd, "exec.fifo", 0o600), "mkfifo exec.fifo")
@@ -152,7 +159,8 @@ public struct Runtime {
             // block `start` until exec.
             dir.unlock()
             ContainerInit(spec: spec, rootfsPath: rootfsPath, bundle: bundle, cgroup: cgroup, sync: SyncChannel(fd: childEnd), fifoPath: fifoPath,
-                          consoleSocket: consoleFD, joins: joins, options: options, hookBase: base, logger: logger).run()
+                          consoleSocket: consoleFD, joins: joins, options: options, hookBase: base, seccomp: seccomp,
+                          logger: logger).run()
         }
         let cloneErrno = errno
         close(childEnd)

@@ -21,8 +21,10 @@ enum Credentials {
         }
     }
 
+    /// `holdSysAdmin` keeps CAP_SYS_ADMIN effective beyond the configured
+    /// sets, for installing seccomp later; setCapabilities then drops it.
     static func apply(user: Process.User, capabilities: Process.Capabilities?, noNewPrivileges: Bool,
-                      logger: Logger) throws {
+                      holdSysAdmin: Bool = false, logger: Logger) throws {
         if let caps = capabilities {
             for cap in 0..<64 where !caps.bounding.contains(cap) {
                 // EINVAL: the kernel has no such capability; nothing to drop.
@@ -41,9 +43,12 @@ enum Credentials {
         try sys(hk_setresuid(user.uid, user.uid, user.uid), "setresuid \(user.uid)")
         if let caps = capabilities {
             try sys(hk_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)")
-            let e = [caps.effective.low, caps.effective.high], p = [caps.permitted.low, caps.permitted.high]
-            let i = [caps.inheritable.low, caps.inheritable.high]
-            if hk_capset(e, p, i) != 0 { throw SpecError("process.capabilities", SystemError("capset").description) }
+            var held = caps
+            if holdSysAdmin {
+                held.effective.bits |= 1 << 21
+                held.permitted.bits |= 1 << 21
+            }
+            try setCapabilities(held)
             _ = hk_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
             for cap in caps.ambient.numbers where hk_prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, UInt(cap), 0, 0) != 0 {
                 // Ambient needs the capability permitted and inheritable; runc warns and goes on.
@@ -51,6 +56,12 @@ enum Credentials {
             }
         }
         if noNewPrivileges { try sys(hk_prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)") }
+    }
+
+    static func setCapabilities(_ caps: Process.Capabilities) throws {
+        let e = [caps.effective.low, caps.effective.high], p = [caps.permitted.low, caps.permitted.high]
+        let i = [caps.inheritable.low, caps.inheritable.high]
+        if hk_capset(e, p, i) != 0 { throw SpecError("process.capabilities", SystemError("capset").description) }
     }
 
     /// The home directory of `uid` in the container's /etc/passwd, or "/".

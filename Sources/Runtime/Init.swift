@@ -20,6 +20,8 @@ struct ContainerInit {
     let options: CreateOptions
     /// The state hooks receive on stdin; the pid is filled in by the init.
     let hookBase: ContainerState
+    /// The compiled linux.seccomp, installed just before execve.
+    let seccomp: SeccompFilter?
     let logger: Logger
 
     func run() -> Never {
@@ -86,6 +88,13 @@ struct ContainerInit {
             fifo = (r, w)
         }
 
+        // The seccomp agent's socket is a host path: connect while it is visible.
+        var agent: Int32 = -1
+        if seccomp?.notify == true, let path = linux?.seccomp?.listenerPath {
+            agent = hk_connect_unix(path)
+            if agent < 0 { throw SpecError("linux.seccomp.listenerPath", SystemError("connect to \(path)").description) }
+        }
+
         let process = spec.process
         if linux?.namespace(.mount) != nil {
             try Rootfs.prepare(rootfsPath, propagation: linux?.rootfsPropagation)
@@ -132,8 +141,24 @@ struct ContainerInit {
         if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
         _ = setsid()
         try terminal?.attach()
+        // Installing a filter without no_new_privs needs CAP_SYS_ADMIN. The
+        // filter goes on last, just before execve, so the runtime's own
+        // syscalls are not subject to it; for that CAP_SYS_ADMIN is held
+        // until then and dropped by the one capset that follows the install.
+        // Only a non-root user with no capability sets cannot hold it
+        // across the user switch: then the filter goes on first.
+        var seccompFirst = false, holdSysAdmin = false
+        if let seccomp {
+            if process.noNewPrivileges {
+            } else if process.capabilities == nil && process.user.uid != 0 {
+                seccompFirst = true
+            } else {
+                holdSysAdmin = process.capabilities.map { !$0.effective.contains(21) } ?? false
+            }
+            if seccompFirst { try installSeccomp(seccomp, agent: agent, base) }
+        }
         try Credentials.apply(user: process.user, capabilities: process.capabilities,
-                              noNewPrivileges: process.noNewPrivileges, logger: logger)
+                              noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
         umask(mode_t(process.user.umask ?? 0o022))
         if chdir(process.cwd) != 0 { throw SpecError("process.cwd", SystemError("chdir \(process.cwd)").description) }
         var env = process.env
@@ -162,6 +187,10 @@ struct ContainerInit {
         for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
         _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
         _ = hk_default_signal_handlers()
+        if let seccomp, !seccompFirst {
+            try installSeccomp(seccomp, agent: agent, base)
+            if holdSysAdmin, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
+        }
         _ = hk_unblock_all_signals()
         Exec.execve(executable, process.args, env)
         logger.error("exec \(executable): \(SystemError.describe(errno))")
@@ -170,6 +199,26 @@ struct ContainerInit {
 }
 
 extension ContainerInit {
+    func installSeccomp(_ filter: SeccompFilter, agent: Int32, _ state: ContainerState) throws {
+        guard let listener = try filter.install() else { return }
+        // SCMP_ACT_NOTIFY: the listener goes to linux.seccomp.listenerPath
+        // with the container's state (runtime-spec config-linux.md), in one
+        // sendmsg, the only syscall between the install and execve besides
+        // close and capset.
+        var message: [(String, JSON)] = [
+            ("ociVersion", .string(ContainerState.ociVersion)), ("fds", .array([.string("seccompFd")])),
+            ("pid", .int(state.pid)),
+        ]
+        if let m = linux?.seccomp?.listenerMetadata { message.append(("metadata", .string(m))) }
+        message.append(("state", state.ociJSON(status: .created)))
+        let payload = JSON.object(message).serialized()
+        if hk_send_fd(agent, listener, payload, payload.utf8.count) < 0 {
+            throw SystemError("send the seccomp listener to linux.seccomp.listenerPath")
+        }
+        close(listener)
+        close(agent)
+    }
+
     static func hostPid() -> Int32? {
         var buf = [CChar](repeating: 0, count: 32)
         let n = readlink("/proc/self", &buf, buf.count - 1)

@@ -39,7 +39,12 @@ public struct StateStore {
         return dir
     }
 
-    public func ids() -> [String] { Files.list(root).filter { Files.isDirectory(root + "/" + $0) }.sorted() }
+    public func ids() -> [String] {
+        Files.list(root).filter { !$0.hasPrefix("@") && Files.isDirectory(root + "/" + $0) }.sorted()
+    }
+
+    /// Where compiled seccomp filters are kept; "@" cannot start a container id.
+    public var seccompCache: String { root + "/@seccomp" }
 }
 
 public struct ContainerDir {

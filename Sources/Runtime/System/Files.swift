@@ -56,11 +56,17 @@ public enum Files {
     /// Writes through a temporary file and rename, so readers never see half a file.
     public static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o600,
                                        at dirfd: Int32 = AT_FDCWD) throws {
-        let tmp = path + ".tmp"
+        try writeAtomically(path, Array(text.utf8), mode: mode, at: dirfd)
+    }
+
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600,
+                                       at dirfd: Int32 = AT_FDCWD) throws {
+        // A unique temporary name: two creates may write the same file at once.
+        let tmp = path + ".tmp\(getpid())"
         let fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         if fd < 0 { throw SystemError("open \(tmp)") }
         do {
-            try writeAll(fd, Array(text.utf8), tmp)
+            try writeAll(fd, bytes, tmp)
             close(fd)
         } catch {
             close(fd)

@@ -1,0 +1,45 @@
+#define _GNU_SOURCE
+#include "ctestsupport.h"
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+int hk_test_listen(const char *path) {
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (s < 0) return -1;
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    strncpy(a.sun_path, path, sizeof(a.sun_path) - 1);
+    unlink(path);
+    if (bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0) { close(s); return -1; }
+    return s;
+}
+
+int hk_test_seccomp_agent(int server, char *payload, size_t len, int count, int error) {
+    int c = accept4(server, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0) return -errno;
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { .iov_base = payload, .iov_len = len - 1 };
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+    ssize_t n = recvmsg(c, &m, MSG_CMSG_CLOEXEC);
+    close(c);
+    if (n < 0) return -errno;
+    payload[n] = 0;
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    if (!h || h->cmsg_type != SCM_RIGHTS) return -EBADMSG;
+    int fd;
+    memcpy(&fd, CMSG_DATA(h), sizeof(int));
+    int answered = 0;
+    for (; answered < count; answered++) {
+        struct seccomp_notif req;
+        memset(&req, 0, sizeof(req));
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) break;
+        struct seccomp_notif_resp resp = { .id = req.id, .error = -error, .val = 0, .flags = 0 };
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0) break;
+    }
+    close(fd);
+    return answered;
+}
