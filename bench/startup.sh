@@ -1,7 +1,9 @@
 #!/bin/sh
-# bench/startup.sh [RUNS]: times `RUNTIME run` of /bin/true on one busybox
-# bundle for hako, crun and runc side by side in one hyperfine session and
-# prints each median with its ratio to hako's.
+# bench/startup.sh [RUNS] [SECCOMP]: times `RUNTIME run` of /bin/true on one
+# busybox bundle for hako, crun and runc side by side in one hyperfine
+# session and prints each median with its ratio to hako's. SECCOMP is an OCI
+# linux.seccomp object to put in the bundle, e.g. podman's default profile
+# made with: bench/oci-seccomp.py /usr/share/containers/seccomp.json
 #
 # Debian's crun refuses this host's hybrid cgroup layout, so everything runs
 # in a private mount namespace without the cgroup2 "unified" tree
@@ -21,6 +23,9 @@ trap 'rm -rf "$work"; rmdir /sys/fs/cgroup/*/hako-bench 2>/dev/null || true' EXI
 HAKO=$hako "$here/scripts/busybox-bundle" "$work/bundle" /bin/true >/dev/null
 # crun 1.8 refuses ociVersion 1.2.0; nothing in this bundle needs more than 1.0.
 jq '.ociVersion = "1.0.2-dev" | .linux.cgroupsPath = "/hako-bench/true"' "$work/bundle/config.json" > "$work/c" && mv "$work/c" "$work/bundle/config.json"
+if [ -n "${2:-}" ]; then
+    jq --slurpfile s "$2" '.linux.seccomp = $s[0]' "$work/bundle/config.json" > "$work/c" && mv "$work/c" "$work/bundle/config.json"
+fi
 
 b=$work/bundle
 "$here/scripts/without-unified" sh -ec '
