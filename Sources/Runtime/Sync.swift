@@ -7,6 +7,7 @@
 //   init -> runtime  ready     waiting for start
 //   runtime -> init  start     (run only) go ahead and exec
 //   either way       error:... what failed; the sender then exits
+// `exec` reuses go, ready and error with the process it starts.
 import Glibc
 
 public enum SyncMessage: Equatable {

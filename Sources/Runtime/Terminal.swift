@@ -8,7 +8,9 @@ struct Terminal {
     let slave: Int32
 
     /// Runs after pivot_root, so /dev/ptmx is the container's devpts.
-    static func setup(consoleSocket: Int32, size: (height: UInt16, width: UInt16)?) throws -> Terminal {
+    /// `console`: also bind the slave on /dev/console (the init's terminal,
+    /// not an exec'd process's).
+    static func setup(consoleSocket: Int32, size: (height: UInt16, width: UInt16)?, console: Bool = true) throws -> Terminal {
         var number: Int32 = 0
         let master = hk_open_pty("/dev/ptmx", &number)
         if master < 0 { throw SystemError("open /dev/ptmx") }
@@ -17,11 +19,11 @@ struct Terminal {
         let slave = try sys(open(slavePath, O_RDWR | O_NOCTTY | O_CLOEXEC), "open \(slavePath)")
         if let size { _ = hk_set_winsize(master, size.height, size.width) }
         // /dev/console is a bind mount of the slave.
-        if access("/dev/console", F_OK) != 0 {
+        if console, access("/dev/console", F_OK) != 0 {
             let f = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC, 0o666)
             if f >= 0 { close(f) }
         }
-        try sys(hk_mount(slavePath, "/dev/console", nil, MountFlag.bind, nil), "bind \(slavePath) on /dev/console")
+        if console { try sys(hk_mount(slavePath, "/dev/console", nil, MountFlag.bind, nil), "bind \(slavePath) on /dev/console") }
         let name = Array("/dev/ptmx".utf8CString).map { $0 }
         try sys(name.withUnsafeBufferPointer { hk_send_fd(consoleSocket, master, $0.baseAddress, $0.count - 1) },
                 "send pty master to console socket")

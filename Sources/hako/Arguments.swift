@@ -16,7 +16,8 @@ struct UsageError: Error, CustomStringConvertible {
 }
 
 struct Arguments {
-    var values: [String: String] = [:]
+    /// Every value given for an option, in order (--env and --cap repeat).
+    var values: [String: [String]] = [:]
     var flags: Set<String> = []
     var positional: [String] = []
 
@@ -41,9 +42,9 @@ struct Arguments {
                 throw UsageError("flag provided but not defined: -\(name)")
             }
             if spec.takesValue {
-                if let inline { values[spec.key] = inline; continue }
+                if let inline { values[spec.key, default: []].append(inline); continue }
                 guard i < args.endIndex else { throw UsageError("flag needs an argument: -\(name)") }
-                values[spec.key] = args[i]
+                values[spec.key, default: []].append(args[i])
                 i += 1
             } else if let inline {
                 switch inline {
@@ -57,11 +58,12 @@ struct Arguments {
         }
     }
 
-    subscript(key: String) -> String? { values[key] }
+    subscript(key: String) -> String? { values[key]?.last }
+    func all(_ key: String) -> [String] { values[key] ?? [] }
     func has(_ key: String) -> Bool { flags.contains(key) }
 
     func int(_ key: String) throws -> Int {
-        guard let v = values[key] else { return 0 }
+        guard let v = values[key]?.last else { return 0 }
         guard let n = Int(v), n >= 0 else { throw UsageError("invalid value \"\(v)\" for --\(key)") }
         return n
     }

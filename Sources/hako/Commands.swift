@@ -78,6 +78,45 @@ let commands: [Command] = [
         }
         return 0
     },
+    Command(name: "exec",
+            synopsis: "exec [--process FILE] [--tty] [--console-socket SOCK] [--detach] [--pid-file FILE] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]... [--cap CAP]... [--no-new-privs] [--apparmor PROFILE] [--process-label LABEL] [--preserve-fds N] ID [COMMAND [ARG...]]",
+            summary: "run a process in a running container",
+            options: [.value("process", "p"), .flag("tty", "t"), .value("console-socket"), .flag("detach", "d"),
+                      .value("pid-file"), .value("cwd"), .value("env", "e"), .value("user", "u"),
+                      .value("additional-gids", "g"), .value("cap", "c"), .flag("no-new-privs"), .value("apparmor"),
+                      .value("process-label"), .value("preserve-fds"), .flag("ignore-paused")]) { a, rt in
+        var o = ExecOptions()
+        o.processFile = a["process"]
+        o.args = Array(a.positional.dropFirst())
+        o.tty = a.has("tty")
+        o.detach = a.has("detach")
+        o.consoleSocket = a["console-socket"]
+        o.pidFile = a["pid-file"]
+        o.cwd = a["cwd"]
+        o.env = a.all("env")
+        o.user = a["user"]
+        o.additionalGids = a.all("additional-gids")
+        o.capabilities = a.all("cap")
+        o.noNewPrivileges = a.has("no-new-privs")
+        o.apparmorProfile = a["apparmor"]
+        o.processLabel = a["process-label"]
+        o.preserveFds = try a.int("preserve-fds")
+        return try rt.exec(id: a.id("exec"), options: o)
+    },
+    Command(name: "ps", synopsis: "ps [--format table|json] ID [PS_ARGS...]",
+            summary: "list the processes of a container", options: [.value("format", "f")]) { a, rt in
+        let pids = try rt.processes(id: a.id("ps"))
+        switch a["format"] ?? "table" {
+        case "json":
+            print(JSON.array(pids.map { .int($0) }).serialized())
+        case "table":
+            // Like runc: the host's ps, filtered to the container's pids.
+            let psArgs = a.positional.count > 1 ? Array(a.positional.dropFirst()) : ["-ef"]
+            print(try PsTable.render(pids: pids, psArgs: psArgs), terminator: "")
+        case let f: throw UsageError("invalid format \"\(f)\"")
+        }
+        return 0
+    },
     Command(name: "pause", synopsis: "pause ID", summary: "freeze every process of the container", options: []) { a, rt in
         try rt.pause(id: a.id("pause"))
         return 0

@@ -1,0 +1,275 @@
+// exec: runs another process in a live container (runc's `exec`; engines
+// call it for every `podman exec` and `ctr task exec`). The new process
+// joins every namespace and the cgroup of the container's init and gets the
+// process settings of config.md: from --process FILE, or from the
+// container's own config.json with runc's flags applied.
+import CNamespaces
+import Glibc
+
+public struct ExecOptions {
+    public var processFile: String?
+    public var args: [String] = []
+    public var tty = false
+    public var detach = false
+    public var consoleSocket: String?
+    public var pidFile: String?
+    public var cwd: String?
+    public var env: [String] = []
+    /// "UID[:GID]"
+    public var user: String?
+    public var additionalGids: [String] = []
+    public var capabilities: [String] = []
+    public var noNewPrivileges = false
+    public var apparmorProfile: String?
+    public var processLabel: String?
+    public var preserveFds = 0
+    public init() {}
+}
+
+extension Runtime {
+    /// Starts the process; returns its exit code, or 0 with --detach once it runs.
+    public func exec(id: String, options: ExecOptions) throws -> Int32 {
+        let s: ContainerState = try withState(id) { s, dir in
+            switch status(of: s, in: dir) {
+            case .running, .created: return s
+            case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first")
+            case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
+            }
+        }
+        let configPath = s.bundle + "/config.json"
+        let spec = try Spec.parse(try Files.read(configPath))
+        let process = try Runtime.execProcess(options, base: spec.process)
+        if process.terminal, options.consoleSocket == nil {
+            throw RuntimeError("exec --tty needs --console-socket")
+        }
+        var seccomp: SeccompFilter? = nil
+        if let sc = spec.linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
+            seccomp = try SeccompFilter(sc, profile: profile, cacheDir: store.seccompCache, logger: logger)
+        }
+
+        // The init's namespaces that differ from ours, user first: joining
+        // it gives the capabilities the others' owners ask for.
+        var joins: [(NamespaceType, Int32)] = []
+        defer { for (_, fd) in joins { close(fd) } }
+        for type in [NamespaceType.user, .mount, .ipc, .uts, .network, .cgroup, .time, .pid] {
+            let theirs = "/proc/\(s.pid)/ns/\(type.procName)"
+            var a = stat(), b = stat()
+            guard stat(theirs, &a) == 0 else { continue }
+            if stat("/proc/self/ns/\(type.procName)", &b) == 0, a.st_ino == b.st_ino, a.st_dev == b.st_dev { continue }
+            joins.append((type, try sys(open(theirs, O_RDONLY | O_CLOEXEC), "open \(theirs)")))
+        }
+        // Re-check the init after opening: a recycled pid must not be joined.
+        guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container \"\(id)\" has stopped") }
+
+        var console: Int32? = nil
+        if let sock = options.consoleSocket {
+            console = try sys(hk_connect_unix(sock), "connect to console socket \(sock)")
+        }
+        defer { if let console { close(console) } }
+        var agent: Int32 = -1
+        if seccomp?.notify == true, let path = spec.linux?.seccomp?.listenerPath {
+            agent = try sys(hk_connect_unix(path), "connect to linux.seccomp.listenerPath \(path)")
+        }
+        defer { if agent >= 0 { close(agent) } }
+
+        // Foreground: signals are forwarded, so none may be lost before that starts.
+        if !options.detach { _ = hk_block_all_signals() }
+        let (parentEnd, childEnd) = try socketPair()
+        defer { close(parentEnd) }
+        // The pid namespace is joined for the clone only, as in create.
+        var ownPid: Int32 = -1
+        if let pidJoin = joins.first(where: { $0.0 == .pid })?.1 {
+            ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
+            try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
+        }
+        let pid = hk_clone(0)
+        if pid == 0 {
+            close(parentEnd)
+            ExecChild(process: process, joins: joins.filter { $0.0 != .pid }, sync: SyncChannel(fd: childEnd),
+                      console: console, agent: agent, seccomp: seccomp, state: s, spec: spec,
+                      preserveFds: options.preserveFds, logger: logger).run()
+        }
+        let cloneErrno = errno
+        close(childEnd)
+        if ownPid >= 0 {
+            _ = hk_setns(ownPid, NamespaceType.pid.cloneFlag)
+            close(ownPid)
+        }
+        if pid < 0 { throw SystemError("clone", errno: cloneErrno) }
+        let sync = SyncChannel(fd: parentEnd)
+        do {
+            try s.cgroup.add(pid: pid)
+            try sync.send(.go)
+            // ready, then end-of-file when execve closes the channel.
+            try sync.expect(.ready, from: "exec'd process")
+            if case let .error(m)? = try sync.receive() { throw RuntimeError(m) }
+        } catch {
+            Glibc.kill(pid, SIGKILL)
+            var st: Int32 = 0
+            _ = retryEINTR { waitpid(pid, &st, 0) }
+            throw error
+        }
+        if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(pid), mode: 0o644) }
+        if options.detach { return 0 }
+        return Runtime.waitForwardingSignals(pid)
+    }
+
+    /// Waits for a child, passing on every signal hako receives meanwhile;
+    /// returns its exit code (128+N for a signal). Signals must be blocked.
+    static func waitForwardingSignals(_ pid: Int32) -> Int32 {
+        while true {
+            var sender: Int32 = 0
+            let sig = hk_wait_signal(&sender)
+            if sig == SIGCHLD {
+                var st: Int32 = 0
+                let r = waitpid(pid, &st, WNOHANG)
+                if r == pid { return Exec.exitCode(st) }
+            } else if sig > 0 {
+                Glibc.kill(pid, sig)
+            }
+        }
+    }
+
+    /// The process to run: --process FILE as given, or the container's
+    /// process with the command line's arguments and flags applied.
+    static func execProcess(_ o: ExecOptions, base: Process?) throws -> Process {
+        var p: Process
+        if let file = o.processFile {
+            let json = try JSON.parse(try Files.read(file))
+            do { p = try Process(Field(json, path: "")) } catch let e as SpecError {
+                throw SpecError(e.path, e.reason, document: file)
+            }
+        } else {
+            guard var b = base else { throw RuntimeError("config.json has no process to base exec on; use --process") }
+            guard !o.args.isEmpty else { throw RuntimeError("exec needs a command, or --process FILE") }
+            b.args = o.args
+            b.terminal = o.tty
+            p = b
+        }
+        if o.processFile != nil, o.tty { p.terminal = true }
+        p.env += o.env
+        if let cwd = o.cwd { p.cwd = cwd }
+        if let u = o.user {
+            let parts = u.split(separator: ":", omittingEmptySubsequences: false)
+            guard let uid = UInt32(parts[0]), parts.count <= 2, let gid = parts.count == 2 ? UInt32(parts[1]) : 0 else {
+                throw RuntimeError("invalid --user \"\(u)\": expected UID[:GID]")
+            }
+            p.user.uid = uid
+            p.user.gid = gid
+        }
+        for g in o.additionalGids {
+            guard let gid = UInt32(g) else { throw RuntimeError("invalid --additional-gids \"\(g)\"") }
+            p.user.additionalGids.append(gid)
+        }
+        if !o.capabilities.isEmpty {
+            var caps = p.capabilities ?? Process.Capabilities(bounding: .init(), effective: .init(), inheritable: .init(),
+                                                               permitted: .init(), ambient: .init())
+            for name in o.capabilities {
+                guard let n = CapabilitySet.number(of: name) else { throw RuntimeError("unknown capability \"\(name)\"") }
+                for set in [\Process.Capabilities.bounding, \.effective, \.permitted] { caps[keyPath: set].bits |= 1 << UInt64(n) }
+            }
+            p.capabilities = caps
+        }
+        if o.noNewPrivileges { p.noNewPrivileges = true }
+        if let a = o.apparmorProfile { p.apparmorProfile = a }
+        if let l = o.processLabel { p.selinuxLabel = l }
+        return p
+    }
+}
+
+/// The exec'd process before its execve: joins the container, becomes the
+/// configured user, reports ready, installs seccomp last and execs.
+struct ExecChild {
+    let process: Process
+    let joins: [(NamespaceType, Int32)]
+    let sync: SyncChannel
+    let console: Int32?
+    let agent: Int32
+    let seccomp: SeccompFilter?
+    let state: ContainerState
+    let spec: Spec
+    let preserveFds: Int
+    let logger: Logger
+
+    func run() -> Never {
+        do { try setup() } catch {
+            if (try? sync.send(.error("\(error)"))) == nil { logger.error("\(error)") }
+            _exit(1)
+        }
+        _exit(127)
+    }
+
+    func setup() throws {
+        try sync.expect(.go, from: "hako")
+        for (type, fd) in joins {
+            try sys(hk_setns(fd, type.cloneFlag), "join the container's \(type.rawValue) namespace")
+            close(fd)
+        }
+        if joins.contains(where: { $0.0 == .user }) {
+            try sys(hk_setresgid(0, 0, 0), "setresgid 0 in the container's user namespace")
+            try sys(hk_setresuid(0, 0, 0), "setresuid 0 in the container's user namespace")
+        }
+        // Joining the mount namespace put us at its root; without one, the container's root is the init's.
+        if !joins.contains(where: { $0.0 == .mount }) {
+            try sys(chroot("/proc/\(state.pid)/root"), "chroot into the container")
+            try sys(chdir("/"), "chdir /")
+        }
+        var terminal: Terminal? = nil
+        if process.terminal, let console {
+            terminal = try Terminal.setup(consoleSocket: console, size: process.consoleSize, console: false)
+        }
+        if let console { close(console) }
+        try Credentials.applyRlimits(process.rlimits)
+        if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
+        _ = setsid()
+        try terminal?.attach()
+        let holdSysAdmin = seccomp != nil && !process.noNewPrivileges && process.capabilities.map { !$0.effective.contains(21) } == true
+        let seccompFirst = seccomp != nil && !process.noNewPrivileges && process.capabilities == nil && process.user.uid != 0
+        if let seccomp, seccompFirst { try install(seccomp) }
+        try Credentials.apply(user: process.user, capabilities: process.capabilities,
+                              noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
+        umask(mode_t(process.user.umask ?? 0o022))
+        if chdir(process.cwd) != 0 { throw SpecError("process.cwd", SystemError("chdir \(process.cwd)").description) }
+        var env = process.env
+        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
+        let executable = try Exec.find(process.args.first ?? "", env: env)
+        try sync.send(.ready)
+
+        let keep = 3 + Int32(preserveFds)
+        for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
+        _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
+        _ = hk_default_signal_handlers()
+        if let seccomp, !seccompFirst {
+            try install(seccomp)
+            if holdSysAdmin, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
+        }
+        _ = hk_unblock_all_signals()
+        Exec.execve(executable, process.args, env)
+        throw SystemError("exec \(executable)")
+    }
+
+    func install(_ filter: SeccompFilter) throws {
+        guard let listener = try filter.install() else { return }
+        var message: [(String, JSON)] = [
+            ("ociVersion", .string(ContainerState.ociVersion)), ("fds", .array([.string("seccompFd")])),
+            ("pid", .int(getpid())),
+        ]
+        if let m = spec.linux?.seccomp?.listenerMetadata { message.append(("metadata", .string(m))) }
+        message.append(("state", state.ociJSON(status: .running)))
+        let payload = JSON.object(message).serialized()
+        if hk_send_fd(agent, listener, payload, payload.utf8.count) < 0 {
+            throw SystemError("send the seccomp listener to linux.seccomp.listenerPath")
+        }
+        close(listener)
+    }
+}
+
+extension Runtime {
+    /// The container's processes, as host pids (runc's `ps --format json`).
+    public func processes(id: String) throws -> [Int32] {
+        try withState(id) { s, dir in
+            if status(of: s, in: dir) == .stopped { return [] }
+            return Cgroup.pids(in: s.cgroups).sorted()
+        }
+    }
+}

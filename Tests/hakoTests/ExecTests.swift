@@ -1,0 +1,105 @@
+// exec: a second process in a running container joins its namespaces and
+// cgroup and gets the process settings of config.md, as runc's exec does.
+import CNamespaces
+import CTestSupport
+import Foundation
+import HakoRuntime
+import XCTest
+
+final class ExecTests: ContainerTestCase {
+    func running(_ name: String = #function, _ edit: (inout JSON) -> Void = { _ in }) -> Bundle {
+        let b = bundle(name, args: ["sleep", "100"], edit)
+        let r = b.hako("run", ["--detach"])
+        XCTAssertEqual(r.code, 0, r.err)
+        return b
+    }
+
+    func testExecJoinsTheContainersNamespacesAndCgroup() {
+        let b = running()
+        let r = Harness.hako(["exec", b.id, "sh", "-c", "hostname; cat /proc/1/cmdline | tr '\\0' ' '; echo; echo $$; grep pids /proc/self/cgroup"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let lines = r.out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "hako", "the container's uts namespace")
+        XCTAssertEqual(lines.dropFirst().first, "sleep 100 ", "the container's pid namespace: its init is pid 1")
+        XCTAssertNotEqual(lines.dropFirst(2).first, "1")
+        XCTAssertTrue(lines.last?.hasSuffix(":pids:/hako-test/\(b.id)") == true || lines.last?.hasPrefix("0::/hako-test/") == true, r.out)
+    }
+
+    func testExitCodeAndFlags() {
+        let b = running()
+        XCTAssertEqual(Harness.hako(["exec", b.id, "sh", "-c", "exit 7"]).code, 7)
+        let r = Harness.hako(["exec", "--user", "1000:1001", "--env", "FOO=bar", "--env", "X=1", "--cwd", "/tmp",
+                              "--additional-gids", "10", b.id, "sh", "-c", "id; echo $FOO$X; pwd"])
+        XCTAssertEqual(r.out, "uid=1000(user) gid=1001 groups=10\nbar1\n/tmp\n", r.err)
+        let caps = Harness.hako(["exec", "--cap", "CAP_SYS_ADMIN", b.id, "sh", "-c", "grep CapEff /proc/self/status"])
+        XCTAssertEqual(caps.out, "CapEff:\t0000000020200420\n", "CAP_SYS_ADMIN added to runc spec's set")
+    }
+
+    func testProcessFile() throws {
+        let b = running()
+        let file = b.dir + "/process.json"
+        try #"{"terminal": false, "user": {"uid": 5, "gid": 6}, "args": ["sh", "-c", "id; echo $A"], "env": ["A=from-file", "PATH=/bin"], "cwd": "/etc"}"#
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        let r = Harness.hako(["exec", "--process", file, b.id])
+        XCTAssertEqual(r.out, "uid=5 gid=6\nfrom-file\n", r.err)
+        try #"{"args": ["true"], "cwd": "relative"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+        let bad = Harness.hako(["exec", "--process", file, b.id])
+        XCTAssertEqual(bad.code, 1)
+        XCTAssertTrue(bad.err.contains("process.json: user: is required") || bad.err.contains("process.json: cwd"), bad.err)
+    }
+
+    func testDetachWritesThePidFile() throws {
+        let b = running()
+        let pidFile = b.dir + "/exec.pid"
+        let r = Harness.hako(["exec", "--detach", "--pid-file", pidFile, b.id, "sleep", "50"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let pid = try String(contentsOfFile: pidFile, encoding: .utf8)
+        let json = Harness.hako(["ps", "--format", "json", b.id])
+        XCTAssertTrue(json.out.contains(pid), "ps lists the exec'd process: \(json.out) \(pid)")
+        let cmdline = try String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)
+        XCTAssertEqual(cmdline, "sleep\u{0}50\u{0}")
+    }
+
+    func testExecTtyOverConsoleSocket() throws {
+        let b = running()
+        let sock = Harness.work + "/exec-console-\(getpid()).sock"
+        let server = hk_test_listen(sock)
+        XCTAssertGreaterThanOrEqual(server, 0)
+        defer { close(server); unlink(sock) }
+        let r = Harness.hako(["exec", "--tty", "--detach", "--console-socket", sock, b.id, "sh", "-c", "tty; echo done"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let conn = accept(server, nil, nil)
+        var name = [CChar](repeating: 0, count: 64)
+        let master = hk_recv_fd(conn, &name, 63)
+        close(conn)
+        XCTAssertGreaterThanOrEqual(master, 0)
+        var output = ""
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(master, &buf, buf.count)
+            if n <= 0 { break }
+            output += String(decoding: buf[0..<n], as: UTF8.self)
+        }
+        close(master)
+        XCTAssertEqual(output.replacingOccurrences(of: "\r", with: ""), "/dev/pts/0\ndone\n")
+    }
+
+    func testSeccompAppliesToExec() throws {
+        let b = running { c in
+            c[["linux", "seccomp"]] = try! JSON.parse(#"{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}"#)
+        }
+        let r = Harness.hako(["exec", b.id, "sh", "-c", "mkdir /dev/shm/x 2>&1; true"])
+        XCTAssertEqual(r.out, "mkdir: can't create directory '/dev/shm/x': Operation not permitted\n", r.err)
+    }
+
+    func testExecInAStoppedContainerIsAnError() {
+        let b = bundle(args: ["true"])
+        XCTAssertEqual(b.hako("create").code, 0)
+        XCTAssertEqual(b.hako("start").code, 0)
+        usleep(200_000)
+        let r = Harness.hako(["exec", b.id, "true"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("stopped"), r.err)
+        XCTAssertEqual(Harness.hako(["exec", "no-such-container", "true"]).code, 1)
+    }
+}
