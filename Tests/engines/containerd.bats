@@ -1,0 +1,89 @@
+#!/usr/bin/env bats
+# containerd 1.6 (Debian's) with its runc v2 shim running tasks on the hako
+# just built (`ctr run --runc-binary`): a private containerd whose root, state
+# and socket live in a temporary directory, started and stopped here, and an
+# image imported from an OCI tarball built from the test rootfs with umoci.
+
+setup_file() {
+    export T=$(mktemp -d /tmp/hako-containerd.XXXXXX)
+    local root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    export HAKO=${HAKO:-$root/.build/release/hako}
+    [ -x "$HAKO" ] || { echo "no hako at $HAKO: swift build -c release" >&2; return 1; }
+    command -v containerd ctr umoci script >/dev/null || { echo "containerd, umoci and script are required: apt-get install containerd umoci bsdutils" >&2; return 1; }
+    HAKO=$HAKO "$root/scripts/busybox-bundle" "$T/bundle" true >/dev/null
+    umoci init --layout "$T/oci"
+    umoci new --image "$T/oci:latest"
+    umoci insert --image "$T/oci:latest" "$T/bundle/rootfs" / >/dev/null
+    tar -C "$T/oci" -cf "$T/image.tar" .
+    cat > "$T/config.toml" <<CONF
+version = 2
+root = "$T/root"
+state = "$T/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$T/containerd.sock"
+[ttrpc]
+  address = "$T/containerd.sock.ttrpc"
+CONF
+    containerd --config "$T/config.toml" > "$T/containerd.log" 2>&1 &
+    echo $! > "$T/containerd.pid"
+    for i in $(seq 100); do ctr --address "$T/containerd.sock" version >/dev/null 2>&1 && break; sleep 0.1; done
+    ctr --address "$T/containerd.sock" image import --base-name localhost/busybox "$T/image.tar" >/dev/null
+}
+
+teardown_file() {
+    for t in $(c task ls -q 2>/dev/null); do c task kill -s SIGKILL "$t" 2>/dev/null; c task delete -f "$t" 2>/dev/null; done
+    for x in $(c container ls -q 2>/dev/null); do c container rm "$x" 2>/dev/null; done
+    [ -f "$T/containerd.pid" ] && kill "$(cat "$T/containerd.pid")" && sleep 0.5
+    grep -q " $T/" /proc/self/mountinfo && awk -v t="$T/" '$5 ~ "^"t {print $5}' /proc/self/mountinfo | sort -r | xargs -r -n1 umount -l
+    rm -rf "$T"
+    # ctr's default namespace is the cgroup parent of its tasks.
+    for d in /sys/fs/cgroup/*/default /sys/fs/cgroup/default; do
+        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
+    done
+}
+
+c() { ctr --address "$T/containerd.sock" "$@"; }
+
+@test "run: output and exit code" {
+    run c run --rm --runc-binary "$HAKO" localhost/busybox:latest c1 echo hi
+    [ "$status" -eq 0 ] && [ "$output" = hi ]
+    run c run --rm --runc-binary "$HAKO" localhost/busybox:latest c2 sh -c 'exit 7'
+    [ "$status" -eq 7 ]
+}
+
+@test "run -t" {
+    run script -qec "ctr --address $T/containerd.sock run --rm -t --runc-binary $HAKO localhost/busybox:latest c3 tty" /dev/null
+    [ "$status" -eq 0 ] && [[ "$output" == *"/dev/pts/0"* ]]
+}
+
+@test "task exec, exec -t, ps, pause, resume, kill -a, delete" {
+    c run -d --runc-binary "$HAKO" localhost/busybox:latest c4 sleep 100
+    run c task exec --exec-id e1 c4 sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
+    [ "$status" -eq 0 ] && [ "$output" = "exec-ok
+sleep 100 " ]
+    run script -qec "ctr --address $T/containerd.sock task exec -t --exec-id e2 c4 tty" /dev/null
+    [[ "$output" == *"/dev/pts/0"* ]]
+    run c task ps c4
+    [ "$status" -eq 0 ] && [ "$(echo "$output" | wc -l)" -ge 2 ]
+    c task pause c4
+    run c task ls
+    [[ "$output" == *PAUSED* ]]
+    c task resume c4
+    run c task ls
+    [[ "$output" == *RUNNING* ]]
+    c task kill -a -s SIGKILL c4
+    for i in $(seq 50); do c task ls | grep -q STOPPED && break; sleep 0.1; done
+    run c task ls
+    [[ "$output" == *STOPPED* ]]
+    c task delete c4
+    c container rm c4
+    run c task ls -q
+    [ -z "$output" ]
+}
+
+@test "run --rootfs DIR" {
+    mkdir -p "$T/rootfs-rw" && cp -a "$T/bundle/rootfs/." "$T/rootfs-rw/"
+    run c run --rm --rootfs --runc-binary "$HAKO" "$T/rootfs-rw" c5 echo from-rootfs
+    [ "$status" -eq 0 ] && [ "$output" = from-rootfs ]
+}
