@@ -79,16 +79,15 @@ public struct Runtime {
             }
         }
         let linux = spec.linux
-        if spec.hostname != nil, linux?.namespace(.uts) == nil || linux?.namespace(.uts)?.path != nil {
-            throw SpecError("hostname", "needs a new uts namespace")
+        // A joined uts namespace may be named too, as runc allows: the
+        // config then sets the hostname of the namespace it shares.
+        if spec.hostname != nil, linux?.namespace(.uts) == nil {
+            throw SpecError("hostname", "needs a uts namespace in linux.namespaces")
         }
-        if spec.domainname != nil, linux?.namespace(.uts) == nil || linux?.namespace(.uts)?.path != nil {
-            throw SpecError("domainname", "needs a new uts namespace")
+        if spec.domainname != nil, linux?.namespace(.uts) == nil {
+            throw SpecError("domainname", "needs a uts namespace in linux.namespaces")
         }
         if linux?.namespace(.time) != nil { throw SpecError("linux.namespaces", "time namespaces are not supported yet") }
-        if linux?.namespace(.mount) == nil, !spec.mounts.isEmpty {
-            throw SpecError("mounts", "need a mount namespace (linux.namespaces has no \"mount\")")
-        }
         if let user = linux?.namespace(.user), user.path == nil, linux?.uidMappings.isEmpty != false {
             throw SpecError("linux.uidMappings", "are required for a new user namespace")
         }
@@ -100,6 +99,15 @@ public struct Runtime {
         let linux = spec.linux
         let layout = CgroupLayout.detect()
         let cgroup = Cgroup(layout: layout, path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
+        var rootfsMount: Int? = nil
+        if linux?.namespace(.mount) == nil {
+            // The init mounts on a bind of the rootfs in our namespace
+            // (Init.swift); only that bind is ever detached, never a mount
+            // the rootfs already was.
+            guard let below = Files.mountID(rootfsPath) else { throw SystemError("find the mount of \(rootfsPath)") }
+            rootfsMount = below
+            undo.add { Runtime.detachRootfsBind(rootfsPath, below: below) }
+        }
         let madeCgroups = try cgroup.create()
         undo.add { Cgroup.remove(madeCgroups) }
         try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
@@ -142,7 +150,8 @@ public struct Runtime {
             id: id, pid: 0, bundle: bundle, rootfs: rootfsPath, annotations: spec.annotations, pidStartTime: 0,
             cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
             poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
-            hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]))
+            hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
+            rootfsMountBelow: rootfsMount)
 
         // Joining a pid namespace only affects children: enter it for the
         // clone and step back out, so that hooks still run in ours.
@@ -152,7 +161,22 @@ public struct Runtime {
             ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
             try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
         }
-        let pid = hk_clone(UInt(UInt32(bitPattern: flags)))
+        // On cgroup v2 the init starts inside its cgroup (clone3 with
+        // CLONE_INTO_CGROUP): it is never, even briefly, in ours.
+        var joinedAtClone = false
+        var pid: Int32 = -1
+        if cgroup.isUnified, let dir = cgroup.directories.first {
+            let cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            if cgfd >= 0 {
+                pid = hk_clone3(UInt64(UInt32(bitPattern: flags)), cgfd)
+                let e = errno
+                close(cgfd)
+                errno = e
+                joinedAtClone = pid >= 0
+            }
+            // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone below.
+        }
+        if pid < 0 { pid = hk_clone(UInt(UInt32(bitPattern: flags))) }
         if pid == 0 {
             close(parentEnd)
             // The lock's descriptor was copied by clone; holding it would
@@ -182,16 +206,18 @@ public struct Runtime {
         if let linux, linux.namespace(.user) != nil, linux.namespace(.user)?.path == nil {
             try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings)
         }
-        try cgroup.add(pid: pid)
+        if !joinedAtClone { try cgroup.add(pid: pid) }
         try sync.send(.go)
         var state = base
         state.pid = pid
         while true {
             switch try sync.receive() {
             case .hooks?:
-                let hooks = HookRunner(state: state.ociJSON(status: .creating))
-                try hooks.run(spec.hooks.prestart, kind: "prestart")
-                try hooks.run(spec.hooks.createRuntime, kind: "createRuntime")
+                // prestart predates the creating state (runtime-spec 1.0 ran it
+                // right before start); crun and the validation suite give it
+                // "created". createRuntime is part of create: "creating".
+                try HookRunner(state: state.ociJSON(status: .created)).run(spec.hooks.prestart, kind: "prestart")
+                try HookRunner(state: state.ociJSON(status: .creating)).run(spec.hooks.createRuntime, kind: "createRuntime")
                 try sync.send(.ok)
                 continue
             case .ready?: break
@@ -207,6 +233,13 @@ public struct Runtime {
             try Files.writeAtomically(absolutePath(pidFile), String(pid), mode: 0o644)
         }
         return Created(pid: pid, sync: sync, state: state)
+    }
+
+    /// Detaches the bind mount the init put on the rootfs, with all the
+    /// container's mounts on it, if it is still there.
+    static func detachRootfsBind(_ rootfs: String, below: Int) {
+        guard let now = Files.mountID(rootfs), now != below else { return }
+        _ = hk_umount2(rootfs, 2 /* MNT_DETACH */)
     }
 
     static func reap(_ pid: Int32) -> String {
@@ -354,6 +387,7 @@ public struct Runtime {
         // Without its own pid namespace, the container's other processes outlive the init.
         if !s.ownPidNamespace { for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, SIGKILL) } }
         Cgroup.remove(s.cgroups)
+        if let below = s.rootfsMountBelow { Runtime.detachRootfsBind(s.rootfs, below: below) }
         if let hooks = try? Field(s.poststop, path: "hooks.poststop").array().map(Hook.init) {
             do { try HookRunner(state: s.ociJSON(status: .stopped)).run(hooks, kind: "poststop") } catch {
                 logger.warn("\(error)")

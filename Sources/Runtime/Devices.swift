@@ -32,11 +32,32 @@ extension Rootfs {
             let type: mode_t = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR
             if hk_mknodat(parent, name, type | mode_t(d.mode), UInt32(truncatingIfNeeded: d.major), UInt32(truncatingIfNeeded: d.minor)) != 0 {
                 if errno == EEXIST { continue }
+                if errno == EPERM, type != S_IFIFO {
+                    // In a user namespace mknod is refused: the host's node
+                    // is bind-mounted instead (its owner and mode stay the host's).
+                    try bindHostDevice(clean, parent: parent, name: name, index: d.index)
+                    continue
+                }
                 let e = SystemError("mknod \(clean)")
                 throw d.index >= 0 ? SpecError("linux.devices[\(d.index)]", e.description) : e
             }
             try sys(fchownat(parent, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW), "chown \(clean)")
             try sys(fchmodat(parent, name, mode_t(d.mode), 0), "chmod \(clean)")
+        }
+    }
+
+    func bindHostDevice(_ path: String, parent: Int32, name: String, index: Int) throws {
+        do {
+            var st = stat()
+            guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR || (st.st_mode & S_IFMT) == S_IFBLK else {
+                throw RuntimeError("cannot create \(path) in a user namespace: mknod is not allowed there, and the host has no such device to bind")
+            }
+            let f = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
+            if f < 0 { throw SystemError("create \(path) for a bind mount") }
+            close(f)
+            try sys(hk_mount(path, Rootfs.procPath(parent) + "/" + name, nil, MountFlag.bind, nil), "bind the host's \(path)")
+        } catch {
+            throw index >= 0 ? SpecError("linux.devices[\(index)]", "\(error)") : error
         }
     }
 

@@ -57,6 +57,15 @@ struct ContainerInit {
 
     func setup() throws {
         try sync.expect(.go, from: "hako")
+        // exec.fifo is opened first: pivot_root will hide the state
+        // directory, and in a new user namespace the switch to its root
+        // takes away host root's ownership of the (0600) fifo.
+        var fifo: (reader: Int32, writer: Int32)? = nil
+        if let fifoPath {
+            let r = try sys(open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
+            let w = try sys(open(fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
+            fifo = (r, w)
+        }
         for (type, fd) in joins.sorted(by: { a, _ in a.0 == .user }) where type != .pid {
             try sys(hk_setns(fd, type.cloneFlag), "join \(type.rawValue) namespace \(linux?.namespace(type)?.path ?? "")")
             close(fd)
@@ -80,13 +89,6 @@ struct ContainerInit {
         var base = hookBase
         base.pid = ContainerInit.hostPid() ?? 0
 
-        // exec.fifo must be opened before pivot_root hides the state directory.
-        var fifo: (reader: Int32, writer: Int32)? = nil
-        if let fifoPath {
-            let r = try sys(open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
-            let w = try sys(open(fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
-            fifo = (r, w)
-        }
 
         // The seccomp agent's socket is a host path: connect while it is visible.
         var agent: Int32 = -1
@@ -96,8 +98,16 @@ struct ContainerInit {
         }
 
         let process = spec.process
-        if linux?.namespace(.mount) != nil {
-            try Rootfs.prepare(rootfsPath, propagation: linux?.rootfsPropagation)
+        do {
+            if linux?.namespace(.mount) != nil {
+                try Rootfs.prepare(rootfsPath, propagation: linux?.rootfsPropagation)
+            } else {
+                // The container shares hako's mount namespace, yet its mounts
+                // must still be made (config.md). They go on a bind mount of
+                // the rootfs, which `delete` detaches with everything on it;
+                // it also keeps a read-only root from remounting the host's.
+                try sys(hk_mount(rootfsPath, rootfsPath, nil, MountFlag.bind | MountFlag.rec, nil), "bind mount rootfs \(rootfsPath)")
+            }
             let rootfs = try Rootfs(path: rootfsPath, bundle: bundle)
             defer { close(rootfs.rootFD) }
             try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil)

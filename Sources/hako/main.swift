@@ -15,7 +15,7 @@ func usage() -> String {
     for c in commands { s += "   " + c.name.padding(10) + c.summary + "\n" }
     s += "\nglobal options:\n   --root DIR          state directory (default /run/hako)\n"
     s += "   --log FILE          log file\n   --log-format text|json\n   --debug             debug messages\n"
-    s += "   --systemd-cgroup    accepted for runc compatibility\n   --version, -v\n   --help, -h\n"
+    s += "   --systemd-cgroup    refused: hako drives cgroupfs only\n   --version, -v\n   --help, -h\n"
     return s
 }
 
@@ -55,6 +55,14 @@ func main() -> Int32 {
             return 0
         }
         let args = try Arguments(rest, options: command.options)
+        if global.has("systemd-cgroup"), ["create", "run"].contains(command.name) {
+            // hako drives cgroupfs only. Engines pass this flag when they
+            // were configured for systemd; saying so beats a silent cgroupfs.
+            if !Files.isDirectory("/run/systemd/system") {
+                throw UsageError("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver (drop the flag)")
+            }
+            throw UsageError("--systemd-cgroup: hako has no systemd cgroup driver yet; configure the engine for cgroupfs")
+        }
         let root = global["root"] ?? "/run/hako"
         return try command.run(args, Runtime(root: root, logger: logger))
     } catch {

@@ -51,6 +51,82 @@ final class CgroupsTests: ContainerTestCase {
         XCTAssertEqual(b.cgroupDirs.filter { FileManager.default.fileExists(atPath: $0) }, [String](), "delete removes the cgroup")
     }
 
+    func testContainerProcessIsInItsCgroup() throws {
+        let b = created(try JSON.parse("{}"))
+        let state = try JSON.parse(b.hako("state").out)
+        guard case let .number(pid)? = state["pid"] else { return XCTFail("no pid in state") }
+        for dir in b.cgroupDirs {
+            let procs = try String(contentsOfFile: dir + "/cgroup.procs", encoding: .utf8)
+            XCTAssertEqual(procs.split(separator: "\n").map(String.init), [pid], dir)
+        }
+    }
+
+    func testBlockIOThrottle() throws {
+        // Any block device of this machine will do: the limit is only written.
+        guard let dev = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/dev/block"))?.sorted().first,
+              let major = Int(dev.split(separator: ":")[0]), let minor = Int(dev.split(separator: ":")[1]) else {
+            throw XCTSkip("this machine has no block device: blockIO throttling is NOT tested here")
+        }
+        let b = created(try JSON.parse("""
+            {"blockIO": {"throttleReadBpsDevice": [{"major": \(major), "minor": \(minor), "rate": 1048576}],
+                         "throttleWriteIOPSDevice": [{"major": \(major), "minor": \(minor), "rate": 300}]}}
+            """))
+        if v2 {
+            XCTAssertEqual(read(b, "io", "io.max"), "\(dev) rbps=1048576 wbps=max riops=max wiops=300")
+        } else {
+            XCTAssertEqual(read(b, "blkio", "blkio.throttle.read_bps_device"), "\(dev) 1048576")
+            XCTAssertEqual(read(b, "blkio", "blkio.throttle.write_iops_device"), "\(dev) 300")
+        }
+    }
+
+    /// cgroup.subtree_control of the cgroup2 root, to put back what a test enabled.
+    var unifiedRootControllers: String?
+
+    override func tearDown() {
+        super.tearDown()
+        if let before = unifiedRootControllers, let root = layout.unifiedRootPath,
+           let now = try? String(contentsOfFile: root + "/cgroup.subtree_control", encoding: .utf8) {
+            for c in now.split(whereSeparator: { $0 == " " || $0 == "\n" }) where !before.contains(String(c)) {
+                try? "-\(c)".write(toFile: root + "/cgroup.subtree_control", atomically: false, encoding: .utf8)
+            }
+        }
+    }
+
+    func testHugepageLimit() throws {
+        guard Cgroup(layout: layout, path: "/").directory(for: "hugetlb") != nil else {
+            throw XCTSkip("no hugetlb controller on this machine: hugepageLimits are NOT tested here")
+        }
+        if let root = layout.unifiedRootPath {
+            unifiedRootControllers = try String(contentsOfFile: root + "/cgroup.subtree_control", encoding: .utf8)
+        }
+        let b = created(try JSON.parse(#"{"hugepageLimits": [{"pageSize": "2MB", "limit": 4194304}]}"#))
+        let inV2 = Cgroup(layout: layout, path: "/").directory(for: "hugetlb")!.v2
+        XCTAssertEqual(read(b, "hugetlb", inV2 ? "hugetlb.2MB.max" : "hugetlb.2MB.limit_in_bytes"), "4194304")
+        let bad = bundle("badPageSize", args: ["true"]) { c in
+            c[["linux", "resources", "hugepageLimits"]] = try! JSON.parse(#"[{"pageSize": "3MB", "limit": 1}]"#)
+        }
+        let r = bad.hako("create")
+        XCTAssertTrue(r.code == 1 && r.err.contains("linux.resources.hugepageLimits[0].pageSize: \"3MB\" is not a huge page size"), r.err)
+    }
+
+    func testUnifiedNeedsACgroup2Tree() throws {
+        if layout.unifiedRootPath == nil {
+            let b = bundle(args: ["true"]) { $0[["linux", "resources", "unified"]] = .object([("pids.max", .string("9"))]) }
+            let r = b.hako("create")
+            XCTAssertTrue(r.code == 1 && r.err.contains("linux.resources.unified: needs cgroup v2"), r.err)
+            return
+        }
+        if !v2 { unifiedRootControllers = try String(contentsOfFile: layout.unifiedRootPath! + "/cgroup.subtree_control", encoding: .utf8) }
+        // A file of a controller the cgroup2 tree has: pids on a v2 host, hugetlb on this hybrid one.
+        let (key, value) = v2 ? ("pids.max", "9") : ("hugetlb.2MB.max", "2097152")
+        let b = created(.object([("unified", .object([(key, .string(value))]))]))
+        let dir = Cgroup(layout: layout, path: "/hako-test/" + b.id).unifiedDirectory!
+        XCTAssertEqual(try String(contentsOfFile: dir + "/" + key, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), value)
+        let bad = bundle("badUnifiedKey", args: ["true"]) { $0[["linux", "resources", "unified"]] = .object([("../escape", .string("1"))]) }
+        let r = bad.hako("create")
+        XCTAssertTrue(r.code == 1 && r.err.contains("linux.resources.unified.../escape: is not a cgroup file name"), r.err)
+    }
+
     func testMemoryLimitIsEnforced() {
         // 200 MB into a tmpfs-backed variable, with 32 MB of memory and no swap.
         let b = bundle(args: ["sh", "-c", "x=$(head -c 209715200 /dev/zero | tr '\\0' a); echo survived"]) { c in
@@ -176,6 +252,16 @@ final class CgroupsTests: ContainerTestCase {
         _ = b.hako("kill", ["KILL"])
         let stream = Harness.run("/usr/bin/timeout", ["10", Harness.hako, "--root", Harness.stateRoot, "events", "--interval", "100ms", b.id])
         XCTAssertNotEqual(stream.code, 124, "events must return once the container stopped")
+    }
+}
+
+extension CgroupLayout {
+    var unifiedRootPath: String? {
+        switch self {
+        case let .unified(r): return r
+        case let .hybrid(_, u): return u
+        default: return nil
+        }
     }
 }
 

@@ -70,7 +70,7 @@ final class ErrorsTests: ContainerTestCase {
         }
     }
     func testHostnameWithoutUTSNamespace() {
-        assertFails("config.json: hostname: needs a new uts namespace") {
+        assertFails("config.json: hostname: needs a uts namespace in linux.namespaces") {
             $0[["linux", "namespaces"]] = .array([.object([("type", .string("mount"))])])
         }
     }

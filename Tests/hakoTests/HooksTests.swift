@@ -37,7 +37,7 @@ final class HooksTests: ContainerTestCase {
         XCTAssertEqual(lines.first(where: { $0.hasPrefix("poststart") }), "poststart \"status\":\"running\"")
         // poststart may race with the program itself; everything else is strictly ordered.
         XCTAssertEqual(lines.filter { !$0.hasPrefix("poststart") }, [
-            "prestart \"status\":\"creating\"", "createRuntime \"status\":\"creating\"",
+            "prestart \"status\":\"created\"", "createRuntime \"status\":\"creating\"",
             "createContainer \"status\":\"creating\"", "startContainer \"status\":\"created\"",
             "program", "poststop \"status\":\"stopped\"",
         ])

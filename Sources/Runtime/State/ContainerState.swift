@@ -32,6 +32,10 @@ public struct ContainerState {
     public var hasProcess: Bool
     /// poststart hooks, run by `start`.
     public var poststart: JSON
+    /// Without a mount namespace of its own, the container's mounts sit on
+    /// a bind of the rootfs in hako's namespace, detached by `delete`; this
+    /// is the id of the mount the rootfs was on before that bind.
+    public var rootfsMountBelow: Int?
 
     /// The container's cgroup, as this host lays its hierarchies out now.
     public var cgroup: Cgroup { Cgroup(layout: CgroupLayout.detect(), path: cgroupPath) }
@@ -59,7 +63,7 @@ public struct ContainerState {
             ("cgroupPath", .string(cgroupPath)),
             ("ownPidNamespace", .bool(ownPidNamespace)), ("poststop", poststop),
             ("freezer", freezer.map { .string($0) } ?? .null), ("hasProcess", .bool(hasProcess)),
-            ("poststart", poststart),
+            ("poststart", poststart), ("rootfsMountBelow", rootfsMountBelow.map { .int($0) } ?? .null),
         ])
     }
 
@@ -79,11 +83,12 @@ public struct ContainerState {
         freezer = try f.string("freezer")
         hasProcess = try f.bool("hasProcess") ?? true
         poststart = try f.optional("poststart")?.json ?? .array([])
+        rootfsMountBelow = try f.integer("rootfsMountBelow")
     }
 
     public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],
                 pidStartTime: UInt64, cgroups: [String], cgroupPath: String, ownPidNamespace: Bool, poststop: JSON, freezer: String?,
-                hasProcess: Bool, poststart: JSON) {
+                hasProcess: Bool, poststart: JSON, rootfsMountBelow: Int?) {
         self.id = id
         self.pid = pid
         self.bundle = bundle
@@ -99,6 +104,7 @@ public struct ContainerState {
         self.freezer = freezer
         self.hasProcess = hasProcess
         self.poststart = poststart
+        self.rootfsMountBelow = rootfsMountBelow
     }
 
     static func userName(_ uid: uid_t) -> String {

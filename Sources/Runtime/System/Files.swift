@@ -99,6 +99,19 @@ public enum Files {
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
 
+    /// The id of the mount a path is on (fdinfo's mnt_id), to tell whether
+    /// something was mounted over it since.
+    public static func mountID(_ path: String) -> Int? {
+        let fd = open(path, HK_O_PATH | O_CLOEXEC)
+        if fd < 0 { return nil }
+        defer { close(fd) }
+        guard let info = readText("/proc/self/fdinfo/\(fd)") else { return nil }
+        for line in info.split(separator: "\n") where line.hasPrefix("mnt_id:") {
+            return Int(String(line.dropFirst(7)).trimmingWhitespace)
+        }
+        return nil
+    }
+
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
