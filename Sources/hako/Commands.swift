@@ -152,6 +152,11 @@ let commands: [Command] = [
         }
         return 0
     },
+    Command(name: "features", synopsis: "features", summary: "print what this hako supports, as JSON (runtime-spec features.md)",
+            options: []) { _, _ in
+        printJSON(Features.json(version: version))
+        return 0
+    },
     Command(name: "spec", synopsis: "spec [--rootless] [--bundle DIR]", summary: "write a default config.json",
             options: [.flag("rootless"), .value("bundle", "b")]) { a, _ in
         let dir = a["bundle"] ?? "."

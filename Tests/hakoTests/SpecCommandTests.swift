@@ -28,4 +28,23 @@ final class SpecCommandTests: ContainerTestCase {
         XCTAssertTrue(v.out.contains("spec: 1.2.0"))
         XCTAssertTrue(Harness.hako(["create", "--help"]).out.hasPrefix("usage: hako create"))
     }
+
+    func testFeatures() throws {
+        let r = Harness.hako(["features"])
+        XCTAssertEqual(r.code, 0, r.err)
+        let f = try JSON.parse(r.out)
+        XCTAssertEqual(f["ociVersionMax"], .string("1.2.0"))
+        XCTAssertEqual(f["hooks"], .array(["prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop"].map { .string($0) }))
+        guard case let .array(ns)? = f[["linux", "namespaces"]], case let .array(actions)? = f[["linux", "seccomp", "actions"]] else {
+            return XCTFail(r.out)
+        }
+        XCTAssertTrue(ns.contains(.string("user")) && actions.contains(.string("SCMP_ACT_NOTIFY")))
+        XCTAssertEqual(f[["linux", "cgroup", "systemd"]], .bool(false))
+    }
+
+    func testSystemdCgroupIsRefusedClearly() {
+        let r = Harness.hako(["--systemd-cgroup", "run", "--bundle", "/nonexistent", "x"])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("--systemd-cgroup:"), r.err)
+    }
 }
