@@ -73,6 +73,7 @@ public struct Runtime {
         let rootfs = root.path.hasPrefix("/") ? cleanPath(root.path) : joinPath(bundle, root.path)
         if !Files.isDirectory(rootfs) { throw SpecError("root.path", "\(rootfs) is not a directory") }
         if let p = spec.process {
+            try SecurityLabels.validate(p)
             if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
             if p.terminal, options.consoleSocket == nil {
                 throw SpecError("process.terminal", "is true, which needs --console-socket")

@@ -39,6 +39,7 @@ extension Runtime {
         let configPath = s.bundle + "/config.json"
         let spec = try Spec.parse(try Files.read(configPath))
         let process = try Runtime.execProcess(options, base: spec.process)
+        try SecurityLabels.validate(process)
         if process.terminal, options.consoleSocket == nil {
             throw RuntimeError("exec --tty needs --console-socket")
         }
@@ -239,6 +240,7 @@ struct ExecChild {
         for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
         _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
         _ = hk_default_signal_handlers()
+        try SecurityLabels.setExecLabels(process, logger: logger)
         if let seccomp, !seccompFirst {
             try install(seccomp)
             if holdSysAdmin, let caps = process.capabilities { try Credentials.setCapabilities(caps) }

@@ -110,7 +110,13 @@ struct ContainerInit {
             }
             let rootfs = try Rootfs(path: rootfsPath, bundle: bundle)
             defer { close(rootfs.rootFD) }
-            try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil)
+            var mountLabel = linux?.mountLabel
+            if mountLabel != nil, !SecurityLabels.selinuxEnabled {
+                logger.warn("config.json: linux.mountLabel: SELinux is not enabled on this host; not applied")
+                mountLabel = nil
+            }
+            try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil,
+                                mountLabel: mountLabel)
             if !Rootfs.bindsDev(spec.mounts) {
                 try rootfs.createDevices(linux?.devices ?? [])
                 try rootfs.createDevSymlinks()
@@ -197,6 +203,7 @@ struct ContainerInit {
         for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
         _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
         _ = hk_default_signal_handlers()
+        try SecurityLabels.setExecLabels(process, logger: logger)
         if let seccomp, !seccompFirst {
             try installSeccomp(seccomp, agent: agent, base)
             if holdSysAdmin, let caps = process.capabilities { try Credentials.setCapabilities(caps) }

@@ -80,9 +80,12 @@ public struct Rootfs {
 
     // MARK: the config's mounts
 
-    func mountAll(_ mounts: [Mount], cgroup: Cgroup, cgroupNamespace: Bool) throws {
+    /// `mountLabel`: linux.mountLabel when SELinux is enabled, given to
+    /// every mount that is not a bind as its context.
+    func mountAll(_ mounts: [Mount], cgroup: Cgroup, cgroupNamespace: Bool, mountLabel: String? = nil) throws {
         for m in mounts {
-            let opts = try MountOptions(m.options, path: m.path + ".options")
+            var opts = try MountOptions(m.options, path: m.path + ".options")
+            if let label = mountLabel, !opts.isBind, m.type != "bind" { opts.data.append("context=\"\(label)\"") }
             let type = m.type ?? ""
             do {
                 if type == "cgroup" || type == "cgroup2" {

@@ -88,4 +88,29 @@ final class ProcessTests: ContainerTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertFalse(r.out.contains(shared.id), "--no-new-keyring keeps the caller's session keyring: \(r.out)")
     }
+
+    func testAppArmorProfileNeedsAppArmor() throws {
+        let enabled = (try? String(contentsOfFile: "/sys/module/apparmor/parameters/enabled", encoding: .utf8))?.hasPrefix("Y") == true
+        if enabled { throw XCTSkip("this host has AppArmor: the refusal on hosts without it is NOT tested here") }
+        let b = bundle(args: ["true"]) { $0[["process", "apparmorProfile"]] = .string("docker-default") }
+        let before = Leftovers.snapshot(id: b.id)
+        let r = b.run()
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("config.json: process.apparmorProfile: AppArmor is not enabled on this host"), r.err)
+        XCTAssertEqual(Leftovers.snapshot(id: b.id), before)
+    }
+
+    func testSELinuxLabelsWithoutSELinuxAreSkippedWithAWarning() throws {
+        if FileManager.default.fileExists(atPath: "/sys/fs/selinux/enforce") {
+            throw XCTSkip("this host has SELinux: the skip on hosts without it is NOT tested here")
+        }
+        let b = bundle(args: ["echo", "ran"]) { c in
+            c[["process", "selinuxLabel"]] = .string("system_u:system_r:container_t:s0")
+            c[["linux", "mountLabel"]] = .string("system_u:object_r:container_file_t:s0")
+        }
+        let r = b.run()
+        XCTAssertEqual(r.code, 0, r.err)
+        XCTAssertEqual(r.out, "ran\n")
+        XCTAssertTrue(r.err.contains("process.selinuxLabel: SELinux is not enabled") && r.err.contains("linux.mountLabel: SELinux is not enabled"), r.err)
+    }
 }

@@ -1,0 +1,42 @@
+// Linux security modules: process.apparmorProfile, process.selinuxLabel
+// and linux.mountLabel. The labels take effect at execve, by writing the
+// process's exec attribute in procfs just before it.
+//
+// An AppArmor profile on a host without AppArmor is an error, as in crun:
+// the container would run unconfined while its config says otherwise.
+// SELinux labels on a host without SELinux are skipped with a warning, as
+// runc and crun do, because engines send them whatever the host.
+import Glibc
+
+enum SecurityLabels {
+    static var apparmorEnabled: Bool {
+        Files.readText("/sys/module/apparmor/parameters/enabled")?.hasPrefix("Y") == true
+    }
+    static var selinuxEnabled: Bool { Files.exists("/sys/fs/selinux/enforce") }
+
+    /// Checked by create and exec before anything is made.
+    static func validate(_ p: Process, path: String = "process") throws {
+        if p.apparmorProfile != nil, !apparmorEnabled {
+            throw SpecError(path + ".apparmorProfile", "AppArmor is not enabled on this host")
+        }
+    }
+
+    /// Sets the labels the next execve applies.
+    static func setExecLabels(_ p: Process, logger: Logger) throws {
+        if let profile = p.apparmorProfile, !profile.isEmpty {
+            let attr = Files.exists("/proc/self/attr/apparmor/exec") ? "/proc/self/attr/apparmor/exec" : "/proc/self/attr/exec"
+            do { try Files.write(attr, "exec " + profile) } catch {
+                throw SpecError("process.apparmorProfile", "apply \"\(profile)\": \(error)")
+            }
+        }
+        if let label = p.selinuxLabel, !label.isEmpty {
+            guard selinuxEnabled else {
+                logger.warn("config.json: process.selinuxLabel: SELinux is not enabled on this host; not applied")
+                return
+            }
+            do { try Files.write("/proc/self/attr/exec", label) } catch {
+                throw SpecError("process.selinuxLabel", "apply \"\(label)\": \(error)")
+            }
+        }
+    }
+}
