@@ -16,10 +16,12 @@ let package = Package(
         .target(name: "CSeccomp", linkerSettings: [.linkedLibrary("seccomp")]),
         // The runtime itself. The module is called HakoRuntime because the Swift
         // toolchain ships a module named `Runtime` of its own.
-        .target(name: "HakoRuntime", dependencies: ["CNamespaces", "CSeccomp"], path: "Sources/Runtime"),
+        .target(name: "HakoRuntime", dependencies: ["CNamespaces", "CSeccomp"], path: "Sources/Runtime",
+                swiftSettings: [.unsafeFlags(["-Osize"])]),
         .executableTarget(
             name: "hako", dependencies: ["HakoRuntime"], path: "Sources/hako",
-            linkerSettings: [.unsafeFlags(["-static-executable"])]),
+            swiftSettings: [.unsafeFlags(["-Osize"])],
+            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
         .testTarget(name: "RuntimeTests", dependencies: ["HakoRuntime"], path: "Tests/RuntimeTests"),
         // A seccomp notification agent for the tests.
         .target(name: "CTestSupport", path: "Tests/CTestSupport"),

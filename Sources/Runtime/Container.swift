@@ -49,10 +49,13 @@ public struct Runtime {
         do { bytes = try Files.read(configPath) } catch {
             throw RuntimeError("cannot read \(configPath): \(error)")
         }
+        logger.trace("config.json read")
         let spec = try Spec.parse(bytes)
+        logger.trace("config parsed")
         let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options)
 
         let dir = try store.createLocked(id: id)
+        logger.trace("state directory locked")
         var undo = Undo()
         undo.add { dir.remove() }
         do {
@@ -111,13 +114,16 @@ public struct Runtime {
         }
         let madeCgroups = try cgroup.create()
         undo.add { Cgroup.remove(madeCgroups) }
+        logger.trace("cgroup created")
         try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
+        logger.trace("cgroup resources written")
 
         // Compiled (or taken from the cache) here, before clone: the init
         // only installs the bytes.
         var seccomp: SeccompFilter? = nil
         if let s = linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
             seccomp = try SeccompFilter(s, profile: profile, cacheDir: store.seccompCache, logger: logger)
+            logger.trace("seccomp filter ready")
         }
 
         var fifoPath: String? = nil
@@ -188,6 +194,7 @@ public struct Runtime {
                           logger: logger).run()
         }
         let cloneErrno = errno
+        logger.trace("cloned init \(pid)")
         close(childEnd)
         if ownPid >= 0 {
             _ = hk_setns(ownPid, NamespaceType.pid.cloneFlag)
@@ -209,6 +216,7 @@ public struct Runtime {
         }
         if !joinedAtClone { try cgroup.add(pid: pid) }
         try sync.send(.go)
+        logger.trace("id maps and cgroup done; init goes on")
         var state = base
         state.pid = pid
         while true {
@@ -228,8 +236,10 @@ public struct Runtime {
             }
             break
         }
+        logger.trace("init ready")
         state.pidStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
         try dir.write(state)
+        logger.trace("state written")
         if let pidFile = options.pidFile {
             try Files.writeAtomically(absolutePath(pidFile), String(pid), mode: 0o644)
         }

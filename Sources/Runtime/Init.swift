@@ -57,6 +57,7 @@ struct ContainerInit {
 
     func setup() throws {
         try sync.expect(.go, from: "hako")
+        logger.trace("init: go")
         // exec.fifo is opened first: pivot_root will hide the state
         // directory, and in a new user namespace the switch to its root
         // takes away host root's ownership of the (0600) fifo.
@@ -75,6 +76,7 @@ struct ContainerInit {
             try sys(hk_setresgid(0, 0, 0), "setresgid 0 in user namespace")
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in user namespace")
         }
+        logger.trace("init: namespaces joined")
         if !options.noNewKeyring { try SessionKeyring.join(name: hookBase.id) }
         if let ns = linux?.namespace(.cgroup), ns.path == nil {
             // After the runtime moved us into the container's cgroup, so that
@@ -123,6 +125,7 @@ struct ContainerInit {
             }
             if let cwd = process?.cwd { close(try rootfs.make(cwd, .directory)) }
         }
+        logger.trace("init: mounts and devices done")
         if !spec.hooks.prestart.isEmpty || !spec.hooks.createRuntime.isEmpty {
             try sync.send(.hooks)
             try sync.expect(.ok, from: "hako")
@@ -137,6 +140,7 @@ struct ContainerInit {
             try sys(chdir("/"), "chdir /")
         }
 
+        logger.trace("init: pivot_root done")
         var terminal: Terminal? = nil
         if let process, process.terminal {
             guard let consoleSocket else { throw RuntimeError("process.terminal is true but no --console-socket was given") }
@@ -182,6 +186,7 @@ struct ContainerInit {
         if options.listenFds > 0 { env += ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] }
         let executable = try Exec.find(process.args.first ?? "", env: env)
 
+        logger.trace("init: process settings applied; ready")
         try sync.send(.ready)
         if let fifo {
             // Blocks until `hako start` writes a byte; we hold a writer so
@@ -195,6 +200,7 @@ struct ContainerInit {
         } else {
             try sync.expect(.start, from: "hako")
         }
+        logger.trace("init: started")
         try HookRunner(state: base.ociJSON(status: .created)).run(spec.hooks.startContainer, kind: "startContainer")
         close(sync.fd)
 
@@ -209,6 +215,7 @@ struct ContainerInit {
             if holdSysAdmin, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
         }
         _ = hk_unblock_all_signals()
+        logger.trace("init: execve \(executable)")
         Exec.execve(executable, process.args, env)
         logger.error("exec \(executable): \(SystemError.describe(errno))")
         _exit(127)

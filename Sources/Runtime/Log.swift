@@ -9,8 +9,11 @@ public struct Logger {
     let fd: Int32?
     let format: Format
     public let debugEnabled: Bool
+    /// --trace: when the command started (monotonic microseconds); each
+    /// step then prints its offset from it to stderr.
+    public let traceOrigin: Int64?
 
-    public init(path: String?, format: Format, debug: Bool) {
+    public init(path: String?, format: Format, debug: Bool, traceOrigin: Int64? = nil) {
         var fd: Int32? = nil
         if let path {
             let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -19,6 +22,15 @@ public struct Logger {
         self.fd = fd
         self.format = format
         self.debugEnabled = debug
+        self.traceOrigin = traceOrigin
+    }
+
+    /// A step of the --trace timeline: "hako trace: 1234 +567us clone".
+    @inline(__always)
+    public func trace(_ step: @autoclosure () -> String) {
+        guard let origin = traceOrigin else { return }
+        let line = "hako trace: \(getpid()) +\(Clock.micros() - origin)us \(step())\n"
+        try? Files.writeAll(2, Array(line.utf8), "stderr")
     }
 
     public static let silent = Logger(path: nil, format: .text, debug: false)

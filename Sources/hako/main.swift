@@ -5,7 +5,7 @@ import Glibc
 
 let globalOptions: [OptionSpec] = [
     .value("root"), .value("log"), .value("log-format"), .flag("debug"), .flag("systemd-cgroup"),
-    .value("rootless"), .value("criu"), .flag("version", "v"), .flag("help", "h"),
+    .value("rootless"), .value("criu"), .flag("version", "v"), .flag("help", "h"), .flag("trace"),
 ]
 
 let version = "0.1.0"
@@ -14,6 +14,7 @@ func usage() -> String {
     var s = "hako - an OCI container runtime\n\nusage: hako [global options] command [options] [arguments]\n\ncommands:\n"
     for c in commands { s += "   " + c.name.padding(10) + c.summary + "\n" }
     s += "\nglobal options:\n   --root DIR          state directory (default /run/hako)\n"
+    s += "   --trace             print a timeline of the command's steps (microseconds) to stderr; also HAKO_TRACE=1\n"
     s += "   --log FILE          log file\n   --log-format text|json\n   --debug             debug messages\n"
     s += "   --systemd-cgroup    refused: hako drives cgroupfs only\n   --version, -v\n   --help, -h\n"
     return s
@@ -30,6 +31,7 @@ func versionText() -> String {
 }
 
 func main() -> Int32 {
+    let origin = Clock.micros()
     let argv = CommandLine.arguments
     var logger = Logger.silent
     do {
@@ -40,7 +42,9 @@ func main() -> Int32 {
         case "json": format = .json
         case let f: throw UsageError("invalid log format \"\(f)\"")
         }
-        logger = Logger(path: global["log"], format: format, debug: global.has("debug"))
+        let tracing = global.has("trace") || getenv("HAKO_TRACE") != nil
+        logger = Logger(path: global["log"], format: format, debug: global.has("debug"), traceOrigin: tracing ? origin : nil)
+        logger.trace("arguments parsed")
         if global.has("version") { print(versionText()); return 0 }
         guard let name = global.positional.first else {
             print(usage(), terminator: "")
@@ -64,7 +68,9 @@ func main() -> Int32 {
             throw UsageError("--systemd-cgroup: hako has no systemd cgroup driver yet; configure the engine for cgroupfs")
         }
         let root = global["root"] ?? "/run/hako"
-        return try command.run(args, Runtime(root: root, logger: logger))
+        let code = try command.run(args, Runtime(root: root, logger: logger))
+        logger.trace("done")
+        return code
     } catch {
         logger.error("\(error)")
         return 1
