@@ -17,10 +17,10 @@ let package = Package(
         // The runtime itself. The module is called HakoRuntime because the Swift
         // toolchain ships a module named `Runtime` of its own.
         .target(name: "HakoRuntime", dependencies: ["CNamespaces", "CSeccomp"], path: "Sources/Runtime",
-                swiftSettings: [.unsafeFlags(["-Osize"])]),
+                swiftSettings: [.unsafeFlags(["-Osize", "-Xfrontend", "-disable-implicit-string-processing-module-import"])]),
         .executableTarget(
             name: "hako", dependencies: ["HakoRuntime"], path: "Sources/hako",
-            swiftSettings: [.unsafeFlags(["-Osize"])],
+            swiftSettings: [.unsafeFlags(["-Osize", "-Xfrontend", "-disable-implicit-string-processing-module-import"])],
             linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--gc-sections"])]),
         .testTarget(name: "RuntimeTests", dependencies: ["HakoRuntime"], path: "Tests/RuntimeTests"),
         // A seccomp notification agent for the tests.

@@ -51,7 +51,7 @@ struct Freezer {
 
     func current() -> Bool? {
         if v2 {
-            let events = Files.readText(String(file.dropLast("cgroup.freeze".count)) + "cgroup.events") ?? ""
+            let events = (Files.readText(String(file.dropLast("cgroup.freeze".count)) + "cgroup.events") ?? "").split(separator: "\n")
             if events.contains("frozen 1") { return true }
             if events.contains("frozen 0") { return false }
             return nil
