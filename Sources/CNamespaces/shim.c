@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/nsfs.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -42,6 +43,7 @@ pid_t hk_clone3(uint64_t flags, int cgroup_fd) {
 
 int hk_unshare(int flags) { return unshare(flags); }
 int hk_setns(int fd, int nstype) { return setns(fd, nstype); }
+int hk_ns_type(int fd) { return ioctl(fd, NS_GET_NSTYPE); }
 int hk_pivot_root(const char *new_root, const char *put_old) {
     return (int)syscall(SYS_pivot_root, new_root, put_old);
 }
@@ -301,3 +303,29 @@ int hk_bpf_detach_device_program_id(int cgroup_fd, uint32_t id) {
     errno = e;
     return r;
 }
+
+// Process settings that are one syscall each, without glibc wrappers.
+int hk_sched_setattr(uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
+                     uint64_t runtime, uint64_t deadline, uint64_t period) {
+    struct {
+        uint32_t size, policy;
+        uint64_t flags;
+        int32_t nice;
+        uint32_t priority;
+        uint64_t runtime, deadline, period;
+    } attr = {48, policy, flags, nice, priority, runtime, deadline, period};
+    return (int)syscall(SYS_sched_setattr, 0, &attr, 0);
+}
+
+int hk_ioprio_set(int ioprio) { return (int)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, ioprio); }
+
+int hk_sched_setaffinity(const unsigned char *mask, size_t len) {
+    return sched_setaffinity(0, len, (const cpu_set_t *)mask);
+}
+
+int hk_set_mempolicy(int mode, const unsigned char *mask, size_t len) {
+    return (int)syscall(SYS_set_mempolicy, mode, mask, len ? (unsigned long)(len * 8 + 1) : 0UL);
+}
+
+#include <sys/personality.h>
+int hk_personality(unsigned long persona) { return personality(persona); }

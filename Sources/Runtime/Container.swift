@@ -91,7 +91,13 @@ public struct Runtime {
         if spec.domainname != nil, linux?.namespace(.uts) == nil {
             throw SpecError("domainname", "needs a uts namespace in linux.namespaces")
         }
-        if linux?.namespace(.time) != nil { throw SpecError("linux.namespaces", "time namespaces are not supported yet") }
+        if let l = linux, !l.netDevices.isEmpty {
+            throw SpecError("linux.netDevices", "moving host network devices into the container is not supported yet")
+        }
+        if linux?.intelRdt != nil { throw SpecError("linux.intelRdt", "Intel RDT (resctrl) is not supported") }
+        if let l = linux, !l.timeOffsets.isEmpty, l.namespace(.time) == nil || l.namespace(.time)?.path != nil {
+            throw SpecError("linux.timeOffsets", "needs a new time namespace in linux.namespaces")
+        }
         if let user = linux?.namespace(.user), user.path == nil, linux?.uidMappings.isEmpty != false {
             throw SpecError("linux.uidMappings", "are required for a new user namespace")
         }
@@ -130,6 +136,9 @@ public struct Runtime {
         if !options.foreground {
             try sys(mkfifoat(dir.fd, "exec.fifo", 0o600), "mkfifo exec.fifo")
             fifoPath = dir.fifoPath
+            if !spec.hooks.startContainer.isEmpty {
+                try sys(mkfifoat(dir.fd, "hooks.fifo", 0o600), "mkfifo hooks.fifo")
+            }
         }
         var consoleFD: Int32? = nil
         if let sock = options.consoleSocket {
@@ -147,7 +156,13 @@ public struct Runtime {
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
                 if fd < 0 { throw SpecError("linux.namespaces[\(k)].path", SystemError("open \(path)").description) }
                 joins.append((ns.type, fd))
-            } else if ns.type != .cgroup {
+                // config-linux.md: an error if path is not a namespace of this type.
+                if hk_ns_type(fd) != ns.type.cloneFlag {
+                    throw SpecError("linux.namespaces[\(k)].path", "\(path) is not a \(ns.type.rawValue) namespace")
+                }
+            } else if ns.type != .cgroup && ns.type != .time {
+                // cgroup: unshared by the init once it is in its cgroup;
+                // time: clone cannot take it (see TimeNamespace).
                 flags |= ns.type.cloneFlag
             }
         }
@@ -168,6 +183,9 @@ public struct Runtime {
             ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
             try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
         }
+        let time = linux?.namespace(.time).flatMap { $0.path == nil ? $0 : nil } == nil ? nil
+            : try TimeNamespace.prepareForChildren(offsets: linux?.timeOffsets ?? [])
+        try ProcessSettings.setAffinity(spec.process?.execCPUAffinity?.initial, field: "initial")
         // On cgroup v2 the init starts inside its cgroup (clone3 with
         // CLONE_INTO_CGROUP): it is never, even briefly, in ours.
         var joinedAtClone = false
@@ -195,6 +213,8 @@ public struct Runtime {
         }
         let cloneErrno = errno
         logger.trace("cloned init \(pid)")
+        // Hooks run by us from now on stay in our own time namespace.
+        time?.restore()
         close(childEnd)
         if ownPid >= 0 {
             _ = hk_setns(ownPid, NamespaceType.pid.cloneFlag)
@@ -299,6 +319,14 @@ public struct Runtime {
         case let other: throw RuntimeError("cannot start an already \(other.rawValue) container")
         }
         if !s.hasProcess { throw RuntimeError("cannot start container \"\(id)\": config.json has no process") }
+        // With startContainer hooks, the init reports on hooks.fifo whether
+        // they passed (runtime.md: a failing one MUST make start an error).
+        // The reader is opened before the go, so the report cannot be missed.
+        var hooksReport: Int32 = -1
+        if faccessat(dir.fd, "hooks.fifo", F_OK, 0) == 0 {
+            hooksReport = open(dir.hooksFifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        }
+        defer { if hooksReport >= 0 { close(hooksReport) } }
         let fd = open(dir.fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC)
         if fd < 0 { throw SystemError("open exec fifo (the container init is not waiting)") }
         var byte: UInt8 = 0x30
@@ -306,15 +334,21 @@ public struct Runtime {
         close(fd)
         if n != 1 { throw SystemError("write exec fifo") }
         unlinkat(dir.fd, "exec.fifo", 0)
+        if hooksReport >= 0 {
+            unlinkat(dir.fd, "hooks.fifo", 0)
+            _ = hk_fcntl_int(hooksReport, F_SETFL, 0)
+            var buf = [UInt8](repeating: 0, count: 4096)
+            let got = retryEINTR { Int32(read(hooksReport, &buf, buf.count)) }
+            if got <= 0 { throw RuntimeError("the container init exited before its startContainer hooks ran") }
+            if buf[0] != 0x30 { throw RuntimeError(String(decoding: buf[1..<Int(got)], as: UTF8.self)) }
+        }
         runPoststart(s)
     }
 
     func runPoststart(_ s: ContainerState) {
         // runtime.md: a failing poststart hook is logged and the lifecycle goes on.
         if let hooks = try? Field(s.poststart, path: "hooks.poststart").array().map(Hook.init) {
-            do { try HookRunner(state: s.ociJSON(status: .running)).run(hooks, kind: "poststart") } catch {
-                logger.warn("\(error)")
-            }
+            HookRunner(state: s.ociJSON(status: .running)).runAll(hooks, kind: "poststart", logger: logger)
         }
     }
 
@@ -400,9 +434,7 @@ public struct Runtime {
         Cgroup.remove(s.cgroups)
         if let below = s.rootfsMountBelow { Runtime.detachRootfsBind(s.rootfs, below: below) }
         if let hooks = try? Field(s.poststop, path: "hooks.poststop").array().map(Hook.init) {
-            do { try HookRunner(state: s.ociJSON(status: .stopped)).run(hooks, kind: "poststop") } catch {
-                logger.warn("\(error)")
-            }
+            HookRunner(state: s.ociJSON(status: .stopped)).runAll(hooks, kind: "poststop", logger: logger)
         }
         dir.remove()
     }

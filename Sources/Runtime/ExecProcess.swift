@@ -83,6 +83,8 @@ extension Runtime {
             ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
             try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
         }
+        // Born on the initial CPUs, before the move into the container's cgroup.
+        try ProcessSettings.setAffinity(process.execCPUAffinity?.initial, field: "initial")
         let pid = hk_clone(0)
         if pid == 0 {
             close(parentEnd)
@@ -222,6 +224,7 @@ struct ExecChild {
         if let console { close(console) }
         try Credentials.applyRlimits(process.rlimits)
         if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
+        try ProcessSettings.apply(process, linux: nil)
         _ = setsid()
         try terminal?.attach()
         let holdSysAdmin = seccomp != nil && !process.noNewPrivileges && process.capabilities.map { !$0.effective.contains(21) } == true
@@ -240,6 +243,7 @@ struct ExecChild {
         for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
         _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
         _ = hk_default_signal_handlers()
+        try ProcessSettings.setAffinity(process.execCPUAffinity?.final, field: "final")
         try SecurityLabels.setExecLabels(process, logger: logger)
         if let seccomp, !seccompFirst {
             try install(seccomp)

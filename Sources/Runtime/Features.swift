@@ -7,7 +7,7 @@ public enum Features {
         let mountOptions = Array(MountOptions.flagTable.keys) + Array(MountOptions.propagation.keys)
             + Array(MountOptions.recursiveTable.keys)
         let linux: [(String, JSON)] = [
-            ("namespaces", strings(["cgroup", "ipc", "mount", "network", "pid", "user", "uts"])),
+            ("namespaces", strings(NamespaceType.allCases.map(\.rawValue))),
             ("capabilities", .array(CapabilitySet.names.map { .string($0) })),
             // What the code drives, whatever this host mounts.
             ("cgroup", .object([("v1", .bool(true)), ("v2", .bool(true)), ("systemd", .bool(false)),

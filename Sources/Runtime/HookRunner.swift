@@ -14,6 +14,17 @@ struct HookRunner {
         }
     }
 
+    /// poststart and poststop: runtime.md says a failure is a warning and
+    /// "the remaining hooks and lifecycle continue as if the hook had
+    /// succeeded", so every hook runs.
+    func runAll(_ hooks: [Hook], kind: String, logger: Logger) {
+        for (k, hook) in hooks.enumerated() {
+            do { try run(hook) } catch {
+                logger.warn("\(kind) hook hooks.\(kind)[\(k)] (\(hook.path)) failed: \(error)")
+            }
+        }
+    }
+
     func run(_ hook: Hook) throws {
         var fds: [Int32] = [0, 0]
         try sys(hk_pipe2(&fds, O_CLOEXEC), "pipe")

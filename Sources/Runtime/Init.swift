@@ -67,6 +67,13 @@ struct ContainerInit {
             let w = try sys(open(fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
             fifo = (r, w)
         }
+        // Held open read-write so that a report written before `start`
+        // reads it stays in the pipe.
+        var hooksReport: Int32 = -1
+        if let fifoPath, !spec.hooks.startContainer.isEmpty {
+            let path = String(fifoPath.dropLast("exec.fifo".count)) + "hooks.fifo"
+            hooksReport = try sys(open(path, O_RDWR | O_CLOEXEC), "open hooks fifo")
+        }
         for (type, fd) in joins.sorted(by: { a, _ in a.0 == .user }) where type != .pid {
             try sys(hk_setns(fd, type.cloneFlag), "join \(type.rawValue) namespace \(linux?.namespace(type)?.path ?? "")")
             close(fd)
@@ -159,6 +166,7 @@ struct ContainerInit {
         }
         try Credentials.applyRlimits(process.rlimits)
         if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
+        try ProcessSettings.apply(process, linux: linux)
         _ = setsid()
         try terminal?.attach()
         // Installing a filter without no_new_privs needs CAP_SYS_ADMIN. The
@@ -201,7 +209,16 @@ struct ContainerInit {
             try sync.expect(.start, from: "hako")
         }
         logger.trace("init: started")
-        try HookRunner(state: base.ociJSON(status: .created)).run(spec.hooks.startContainer, kind: "startContainer")
+        do {
+            try HookRunner(state: base.ociJSON(status: .created)).run(spec.hooks.startContainer, kind: "startContainer")
+        } catch {
+            if hooksReport >= 0 { try? Files.writeAll(hooksReport, Array("E\(error)".utf8), "hooks fifo") }
+            throw error
+        }
+        if hooksReport >= 0 {
+            try? Files.writeAll(hooksReport, [0x30], "hooks fifo")
+            close(hooksReport)
+        }
         close(sync.fd)
 
         // Only stdio and the preserved descriptors cross into the container.
@@ -209,6 +226,7 @@ struct ContainerInit {
         for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
         _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
         _ = hk_default_signal_handlers()
+        try ProcessSettings.setAffinity(process.execCPUAffinity?.final, field: "final")
         try SecurityLabels.setExecLabels(process, logger: logger)
         if let seccomp, !seccompFirst {
             try installSeccomp(seccomp, agent: agent, base)

@@ -16,6 +16,8 @@ pid_t hk_clone(unsigned long flags);
 pid_t hk_clone3(uint64_t flags, int cgroup_fd);
 int hk_unshare(int flags);
 int hk_setns(int fd, int nstype);
+/// The CLONE_NEW* type of a namespace file (NS_GET_NSTYPE), or -1.
+int hk_ns_type(int fd);
 int hk_pivot_root(const char *new_root, const char *put_old);
 int hk_sethostname(const char *name, size_t len);
 int hk_setdomainname(const char *name, size_t len);
@@ -87,5 +89,16 @@ long hk_statfs_type(const char *path);
 int hk_pipe2(int fds[2], int flags);
 int hk_errno(void);
 int hk_connect_unix(const char *path);
+
+
+// Process settings (ProcessSettings.swift).
+int hk_sched_setattr(uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
+                     uint64_t runtime, uint64_t deadline, uint64_t period);
+int hk_ioprio_set(int ioprio);
+/// `mask` is a CPU bitmap of `len` bytes (a multiple of 8).
+int hk_sched_setaffinity(const unsigned char *mask, size_t len);
+/// `mask` is a node bitmap of `len` bytes; len 0 means no nodes.
+int hk_set_mempolicy(int mode, const unsigned char *mask, size_t len);
+int hk_personality(unsigned long persona);
 
 #endif

@@ -76,6 +76,14 @@ public struct Device {
     }
 }
 
+/// linux.memoryPolicy, as set_mempolicy(2) takes it.
+public struct MemoryPolicy {
+    /// MPOL_* mode with its MPOL_F_* flags.
+    public var mode: Int32
+    /// Node bitmap, one bit per node.
+    public var nodes: [UInt8]
+}
+
 public struct Linux {
     public var namespaces: [Namespace]
     public var uidMappings: [IDMapping]
@@ -92,7 +100,7 @@ public struct Linux {
     public var mountLabel: String?
     public var personality: (domain: String, flags: [String])?
     public var intelRdt: JSON?
-    public var memoryPolicy: JSON?
+    public var memoryPolicy: MemoryPolicy?
     public var netDevices: [(String, String?)]
 
     public init(_ f: Field) throws {
@@ -127,10 +135,30 @@ public struct Linux {
         readonlyPaths = try f.strings("readonlyPaths")
         mountLabel = try f.string("mountLabel")
         personality = try f.optional("personality").map { p in
-            (try p.required("domain").string(), try p.strings("flags"))
+            let d = try p.required("domain")
+            let domain = try d.string()
+            if ProcessSettings.personalities[domain] == nil { throw d.error("unknown domain \"\(domain)\"") }
+            // runtime-spec: "Currently no flag values are supported."
+            let flags = try p.strings("flags")
+            if let first = flags.first { throw SpecError(p.childPath("flags") + "[0]", "unknown flag \"\(first)\"") }
+            return (domain, flags)
         }
         intelRdt = try f.optional("intelRdt")?.json
-        memoryPolicy = try f.optional("memoryPolicy")?.json
+        memoryPolicy = try f.optional("memoryPolicy").map { m in
+            let modeField = try m.required("mode")
+            let mode = try modeField.string()
+            guard let modeValue = ProcessSettings.memoryModes[mode] else { throw modeField.error("unknown mode \"\(mode)\"") }
+            var policy = MemoryPolicy(mode: modeValue, nodes: [])
+            if let nodes = try m.string("nodes") {
+                guard let bits = ProcessSettings.bitmap(nodes) else { throw SpecError(m.childPath("nodes"), "\"\(nodes)\" is not a node list like 0-3") }
+                policy.nodes = bits
+            }
+            for (k, flag) in try m.strings("flags").enumerated() {
+                guard let v = ProcessSettings.memoryFlags[flag] else { throw SpecError(m.childPath("flags") + "[\(k)]", "unknown flag \"\(flag)\"") }
+                policy.mode |= v
+            }
+            return policy
+        }
         netDevices = try f.optional("netDevices")?.members().map { ($0.0, try $0.1.string("name")) } ?? []
         if !uidMappings.isEmpty || !gidMappings.isEmpty, !namespaces.contains(where: { $0.type == .user }) {
             throw f.error("uidMappings and gidMappings need a user namespace")

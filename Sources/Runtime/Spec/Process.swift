@@ -101,18 +101,34 @@ public struct Process {
             throw SpecError(f.childPath("oomScoreAdj"), "\(o) is outside -1000...1000")
         }
         scheduler = try f.optional("scheduler").map { s in
-            Scheduler(
-                policy: try s.required("policy").string(), nice: try s.integer("nice") ?? 0,
+            let policy = try s.required("policy")
+            let sched = Scheduler(
+                policy: try policy.string(), nice: try s.integer("nice") ?? 0,
                 priority: try s.integer("priority") ?? 0, flags: try s.strings("flags"),
                 runtime: try s.integer("runtime") ?? 0, deadline: try s.integer("deadline") ?? 0,
                 period: try s.integer("period") ?? 0)
+            if ProcessSettings.schedPolicies[sched.policy] == nil { throw policy.error("unknown policy \"\(sched.policy)\"") }
+            for (k, flag) in sched.flags.enumerated() where ProcessSettings.schedFlags[flag] == nil {
+                throw SpecError(s.childPath("flags") + "[\(k)]", "unknown flag \"\(flag)\"")
+            }
+            if !(-20...19).contains(sched.nice) { throw SpecError(s.childPath("nice"), "\(sched.nice) is outside -20...19") }
+            return sched
         }
         selinuxLabel = try f.string("selinuxLabel")
         ioPriority = try f.optional("ioPriority").map { p in
-            IOPriority(ioClass: try p.required("class").string(), priority: try p.integer("priority") ?? 0)
+            let c = try p.required("class")
+            let io = IOPriority(ioClass: try c.string(), priority: try p.integer("priority") ?? 0)
+            if ProcessSettings.ioClasses[io.ioClass] == nil { throw c.error("unknown class \"\(io.ioClass)\"") }
+            if !(0...7).contains(io.priority) { throw SpecError(p.childPath("priority"), "\(io.priority) is outside 0...7") }
+            return io
         }
         if let a = try f.optional("execCPUAffinity") {
             execCPUAffinity = (try a.string("initial"), try a.string("final"))
+            for key in ["initial", "final"] {
+                if let list = try a.string(key), ProcessSettings.bitmap(list) == nil {
+                    throw SpecError(a.childPath(key), "\"\(list)\" is not a CPU list like 0-3,7")
+                }
+            }
         }
     }
 }

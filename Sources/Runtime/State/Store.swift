@@ -70,6 +70,9 @@ public struct ContainerDir {
 
     var hasState: Bool { faccessat(fd, "state.json", F_OK, 0) == 0 }
     public var fifoPath: String { path + "/exec.fifo" }
+    /// Where the init tells `start` how its startContainer hooks went; only
+    /// made when there are such hooks.
+    public var hooksFifoPath: String { path + "/hooks.fifo" }
 
     public func read() throws -> ContainerState {
         let bytes = try Files.read("state.json", at: fd)

@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# runtime-spec runtime.md "Errors": "Unless otherwise stated, generating an
+# error MUST leave the state of the environment as if the operation were
+# never attempted (modulo any possible trivial ancillary changes such as
+# logging)." Each failing create below must exit 1, name the config.json
+# field, and leave no state, cgroup, mount or process behind.
+
+load helpers
+
+# fails_cleanly FIELD: create fails naming FIELD and leaves nothing.
+fails_cleanly() {
+    mounts_before=$(wc -l < /proc/self/mountinfo)
+    run hk create --bundle "$B" "$NAME"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"$1"* ]]
+    [ -z "$(hk list -q 2>/dev/null)" ]
+    [ ! -e "$T/state/$NAME" ]
+    ! ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null | grep -q .
+    [ "$(wc -l < /proc/self/mountinfo)" -eq "$mounts_before" ]
+    ! pgrep -f "$NAME" >/dev/null
+}
+
+@test "runtime.md errors: a config.json that is not JSON" {
+    echo '{"ociVersion": ' > "$B/config.json"
+    fails_cleanly config.json
+}
+
+@test "runtime.md errors: a field of the wrong type" {
+    cfg '.process.args = "sh"'
+    fails_cleanly process.args
+}
+
+@test "runtime.md errors: the executable does not exist in the rootfs" {
+    args /no/such/program
+    fails_cleanly process.args
+}
+
+@test "runtime.md errors: a bind mount whose source does not exist (after the cgroup and namespaces were made)" {
+    cfg '.mounts += [{"destination": "/m", "type": "bind", "source": "/no/such/dir", "options": ["bind"]}]'
+    fails_cleanly 'mounts['
+}
+
+@test "runtime.md errors: an rlimit above this host's hard limit fails in the init" {
+    cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 1048576, "hard": 1048576}]'
+    fails_cleanly 'process.rlimits[0]'
+}
+
+@test "runtime.md errors: a failing prestart hook" {
+    cfg '.hooks = {prestart: [{"path": "/bin/false"}]}'
+    fails_cleanly 'hooks.prestart[0]'
+}
+
+@test "runtime.md errors: a cgroup resource the kernel refuses" {
+    cfg '.linux.resources.cpu = {"cpus": "999"}'
+    fails_cleanly 'linux.resources.cpu.cpus'
+}
+
+@test "runtime.md errors: a sysctl that does not exist" {
+    cfg '.linux.sysctl = {"net.no.such.key": "1"}'
+    fails_cleanly 'linux.sysctl'
+}
+
+@test "runtime.md errors: a missing rootfs" {
+    rm -rf "$B/rootfs"
+    fails_cleanly root.path
+}
+
+@test "runtime.md operations: an unknown command or flag is an error, not ignored" {
+    run hk frobnicate "$NAME"
+    [ "$status" -ne 0 ]
+    run hk create --no-such-flag --bundle "$B" "$NAME"
+    [ "$status" -ne 0 ]
+    [ -z "$(hk list -q 2>/dev/null)" ]
+}
