@@ -65,6 +65,15 @@ enum Credentials {
     }
 
     /// The home directory of `uid` in the container's /etc/passwd, or "/".
+    /// Whether this process has `capability` in its effective set (CapEff
+    /// in /proc/self/status).
+    static func hasEffective(capability: Int) -> Bool {
+        guard let status = Files.readText("/proc/self/status"),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+              let mask = UInt64(String(line.dropFirst("CapEff:".count)).trimmingWhitespace, radix: 16) else { return false }
+        return mask & (1 << UInt64(capability)) != 0
+    }
+
     static func home(of uid: UInt32) -> String {
         guard let text = Files.readText("/etc/passwd") else { return "/" }
         for line in text.split(separator: "\n") {

@@ -157,6 +157,18 @@ let commands: [Command] = [
         printJSON(Features.json(version: version))
         return 0
     },
+    Command(name: "check", synopsis: "check [--bundle DIR]",
+            summary: "list every problem that would make create fail, in the config and on this host", options: [.value("bundle", "b")]) { a, rt in
+        let dir = a["bundle"] ?? "."
+        let problems = BundleCheck(bundle: dir, logger: rt.logger).run()
+        for p in problems { print(p) }
+        if problems.isEmpty {
+            print("\(dir): no problems found")
+            return 0
+        }
+        print("\(problems.count) problem\(problems.count == 1 ? "" : "s")")
+        return 1
+    },
     Command(name: "spec", synopsis: "spec [--rootless] [--bundle DIR]", summary: "write a default config.json",
             options: [.flag("rootless"), .value("bundle", "b")]) { a, _ in
         let dir = a["bundle"] ?? "."

@@ -42,6 +42,28 @@ struct ResourceWriter {
         logger.warn("config.json: \(path(field)): \(why); ignored")
     }
 
+    /// The controller each configured resource is written to, by field
+    /// (for `check`; the writers above ask for the same ones).
+    static func controllerNeeds(_ r: Resources, v2: Bool) -> [(String, String)] {
+        var n: [(String, String)] = []
+        if r.memory != nil { n.append(("memory", "memory")) }
+        if let cpu = r.cpu {
+            if cpu.shares != nil || cpu.quota != nil || cpu.period != nil || cpu.burst != nil || cpu.idle != nil
+                || cpu.realtimeRuntime != nil || cpu.realtimePeriod != nil { n.append(("cpu", "cpu")) }
+            if cpu.cpus != nil || cpu.mems != nil { n.append(("cpu", "cpuset")) }
+        }
+        if r.pids != nil { n.append(("pids", "pids")) }
+        if r.blockIO != nil { n.append(("blockIO", v2 ? "io" : "blkio")) }
+        if !r.hugepageLimits.isEmpty { n.append(("hugepageLimits", "hugetlb")) }
+        if !r.rdma.isEmpty { n.append(("rdma", "rdma")) }
+        if let net = r.network {
+            if net.classID != nil { n.append(("network.classID", "net_cls")) }
+            if !net.priorities.isEmpty { n.append(("network.priorities", "net_prio")) }
+        }
+        if !v2, !r.devices.isEmpty { n.append(("devices", "devices")) }
+        return n
+    }
+
     /// Controllers a cgroup2 tree must enable in its parents for these resources.
     static func v2Controllers(_ r: Resources) -> [String] {
         var c: [String] = []

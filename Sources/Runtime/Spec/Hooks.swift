@@ -26,6 +26,12 @@ public struct Hooks {
     public var poststop: [Hook] = []
 
     public init() {}
+
+    /// Every kind with its hooks, in lifecycle order.
+    public var all: [(String, [Hook])] {
+        [("prestart", prestart), ("createRuntime", createRuntime), ("createContainer", createContainer),
+         ("startContainer", startContainer), ("poststart", poststart), ("poststop", poststop)]
+    }
     public init(_ f: Field) throws {
         prestart = try f.list("prestart", Hook.init)
         createRuntime = try f.list("createRuntime", Hook.init)

@@ -1,0 +1,278 @@
+// `hako check`: every problem of a bundle at once, before anything is made.
+//
+// The spec rules are create's own: the same parser and the same pre-create
+// validation run, and each time they stop at a problem, the offending value
+// is cut out of the tree and they run again, until nothing is left to
+// report. Then the host is asked what create would ask it: namespaces the
+// kernel has, cgroup controllers in this layout, the executable, bind
+// sources, hooks, rlimits and id maps, the seccomp profile through
+// libseccomp.
+import CNamespaces
+import CSeccomp
+import Glibc
+
+public struct BundleCheck {
+    public struct Problem: CustomStringConvertible {
+        public let path: String
+        public let reason: String
+        /// A fact of this host rather than of the config itself.
+        public let host: Bool
+        public var description: String {
+            "config.json: \(path.isEmpty ? "" : path + ": ")\(reason)\(host ? " (host)" : "")"
+        }
+    }
+
+    let bundle: String
+    let logger: Logger
+
+    public init(bundle: String, logger: Logger) {
+        self.bundle = absolutePath(bundle)
+        self.logger = logger
+    }
+
+    public func run() -> [Problem] {
+        let bytes: [UInt8]
+        do { bytes = try Files.read(bundle + "/config.json") } catch {
+            return [Problem(path: "", reason: "cannot read \(bundle)/config.json: \(error)", host: false)]
+        }
+        var tree: JSON
+        do { tree = try JSON.parse(bytes) } catch {
+            return [Problem(path: "", reason: "invalid JSON: \(error)", host: false)]
+        }
+        var problems: [Problem] = []
+        var cuts = Cuts()
+        var cutPaths: Set<String> = []
+        // Each round reports one problem and removes its value; a config has
+        // far fewer fields than this bound.
+        for _ in 0..<200 {
+            do {
+                let spec = try Spec(Field(tree))
+                var options = CreateOptions()
+                options.bundle = bundle
+                options.consoleSocket = "" // a terminal needs a socket only at create
+                _ = try Runtime.validate(spec, bundle: bundle, options: options)
+                return problems + hostProblems(spec).map { Problem(path: cuts.original($0.path), reason: $0.reason, host: true) }
+            } catch let e as SpecError {
+                // Cutting a bad required value makes it missing: that is
+                // the same problem, not a new one.
+                let reported = cuts.original(e.path)
+                if !cutPaths.contains(reported) && !problems.contains(where: { $0.path == reported && $0.reason == e.reason }) {
+                    problems.append(Problem(path: reported, reason: e.reason, host: false))
+                }
+                // A required member that is missing cannot be cut: cut its parent.
+                var path = Substring(e.path)
+                while true {
+                    if path.isEmpty { return problems }
+                    if let cut = JSONPath.remove(String(path), from: tree) {
+                        cutPaths.insert(cuts.original(String(path)))
+                        tree = cut.tree
+                        cuts.record(cut.removedIndex)
+                        break
+                    }
+                    path = JSONPath.parent(path)
+                }
+            } catch {
+                problems.append(Problem(path: "", reason: "\(error)", host: false))
+                return problems
+            }
+        }
+        return problems
+    }
+
+    // MARK: the host
+
+    func hostProblems(_ spec: Spec) -> [Problem] {
+        var out: [Problem] = []
+        func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
+        let rootfs = spec.root.map { $0.path.hasPrefix("/") ? cleanPath($0.path) : joinPath(bundle, $0.path) } ?? bundle
+
+        if let p = spec.process {
+            if let name = p.args.first, let why = BundleCheck.unrunnable(name, env: p.env, rootfs: rootfs) {
+                add("process.args[0]", why)
+            }
+            var mine = rlimit()
+            for (k, r) in p.rlimits.enumerated() where getrlimit(__rlimit_resource_t(UInt32(r.type.resource)), &mine) == 0 {
+                if r.hard > UInt64(mine.rlim_max), !Credentials.hasEffective(capability: 24 /* CAP_SYS_RESOURCE */) {
+                    add("process.rlimits[\(k)].hard", "\(r.hard) is above this host's hard limit \(mine.rlim_max), and hako lacks CAP_SYS_RESOURCE to raise it")
+                }
+            }
+        }
+        for (k, m) in spec.mounts.enumerated() where m.type == "bind" || m.options.contains("bind") || m.options.contains("rbind") {
+            guard let source = m.source else { continue }
+            let path = source.hasPrefix("/") ? source : joinPath(bundle, source)
+            if access(path, F_OK) != 0 { add("mounts[\(k)].source", "\(path) does not exist") }
+        }
+        for (kind, hooks) in spec.hooks.all {
+            for (k, h) in hooks.enumerated() where access(h.path, X_OK) != 0 {
+                add("hooks.\(kind)[\(k)].path", "\(h.path) is not an executable file: \(SystemError.describe(errno))")
+            }
+        }
+        guard let linux = spec.linux else { return out }
+        for (k, ns) in linux.namespaces.enumerated() {
+            if access("/proc/self/ns/" + ns.type.procName, F_OK) != 0 {
+                add("linux.namespaces[\(k)].type", "this kernel has no \(ns.type.rawValue) namespaces")
+            }
+            if let path = ns.path {
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                if fd < 0 {
+                    add("linux.namespaces[\(k)].path", SystemError("open \(path)").description)
+                } else {
+                    if hk_ns_type(fd) != ns.type.cloneFlag { add("linux.namespaces[\(k)].path", "\(path) is not a \(ns.type.rawValue) namespace") }
+                    close(fd)
+                }
+            }
+        }
+        if let r = linux.resources {
+            let cgroup = Cgroup(layout: CgroupLayout.detect(), path: "/")
+            for (field, controller) in ResourceWriter.controllerNeeds(r, v2: cgroup.isUnified) where cgroup.directory(for: controller) == nil {
+                add("linux.resources.\(field)", "the \(controller) cgroup controller is not available on this host (\(cgroup.layout.name) cgroups)")
+            }
+        }
+        if getuid() != 0 {
+            for (name, maps, file) in [("uidMappings", linux.uidMappings, "/etc/subuid"), ("gidMappings", linux.gidMappings, "/etc/subgid")] {
+                let own = name == "uidMappings" ? getuid() : getgid()
+                let ranges = SubordinateIDs.ranges(file: file, uid: getuid())
+                for (k, m) in maps.enumerated() where !(m.size == 1 && m.hostID == own) && !ranges.contains(where: { m.hostID >= $0.start && UInt64(m.hostID) + UInt64(m.size) <= UInt64($0.start) + UInt64($0.count) }) {
+                    add("linux.\(name)[\(k)]", "host ids \(m.hostID)..<\(UInt64(m.hostID) + UInt64(m.size)) are neither yours nor in \(file)")
+                }
+            }
+        }
+        if let s = linux.seccomp {
+            do { _ = try SeccompCompiler.compile(s, logger: logger) } catch let e as SpecError {
+                add(e.path, e.reason)
+            } catch {
+                add("linux.seccomp", "\(error)")
+            }
+        }
+        return out
+    }
+
+    /// Why `name` cannot be executed in the rootfs, as the init's execve
+    /// would find it (PATH from env), or nil. Symlinks resolve inside the rootfs.
+    static func unrunnable(_ name: String, env: [String], rootfs: String) -> String? {
+        let root = open(rootfs, HK_O_PATH | O_DIRECTORY | O_CLOEXEC)
+        if root < 0 { return nil } // root.path is reported by validate
+        defer { close(root) }
+        func runnable(_ p: String) -> Bool {
+            let fd = hk_openat2(root, p, UInt64(UInt32(bitPattern: HK_O_PATH | O_CLOEXEC)), 0, RESOLVE_IN_ROOT)
+            if fd < 0 { return false }
+            defer { close(fd) }
+            var st = stat()
+            return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && (st.st_mode & 0o111) != 0
+        }
+        if name.contains("/") { return runnable(name) ? nil : "\(name) is not an executable file in the rootfs" }
+        let path = env.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) }
+            ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+        for dir in path.split(separator: ":") where runnable(String(dir) + "/" + name) { return nil }
+        return "executable file \"\(name)\" not found in the rootfs in $PATH (\(path))"
+    }
+}
+
+/// Array elements cut from the tree, so that later paths, whose indices
+/// count only what is left, can be told in the original's numbering.
+struct Cuts {
+    /// (path of the array in original numbering, original index removed)
+    var removed: [(String, Int)] = []
+
+    mutating func record(_ r: (array: String, index: Int)?) {
+        guard let r else { return }
+        removed.append((original(r.array), originalIndex(array: original(r.array), r.index)))
+    }
+
+    func originalIndex(array: String, _ i: Int) -> Int {
+        let gone = removed.filter { $0.0 == array }.map { $0.1 }.sorted()
+        var index = i
+        for g in gone where g <= index { index += 1 }
+        return index
+    }
+
+    /// `path` with every index turned back to the original numbering.
+    func original(_ path: String) -> String {
+        guard !removed.isEmpty else { return path }
+        var out = ""
+        var rest = Substring(path)
+        while let open = rest.firstIndex(of: "[") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "]"), let i = Int(rest[rest.index(after: open)..<close]) else {
+                out += rest
+                return out
+            }
+            out += "[\(originalIndex(array: out, i))]"
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+}
+
+/// Paths as errors name them: `process.rlimits[2].type`, where a key may
+/// itself hold dots (`linux.sysctl.net.ipv4.ip_forward`).
+enum JSONPath {
+    static func parent(_ path: Substring) -> Substring {
+        guard let i = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { return "" }
+        return path[..<i]
+    }
+
+    /// The tree without the value at `path`; for an array element, also
+    /// the array's path and the index removed.
+    static func remove(_ path: String, from tree: JSON) -> (tree: JSON, removedIndex: (array: String, index: Int)?)? {
+        var removed: (String, Int)? = nil
+        guard let t = remove(Substring(path), from: tree, at: "", removed: &removed) else { return nil }
+        return (t, removed)
+    }
+
+    private static func remove(_ path: Substring, from node: JSON, at here: String, removed: inout (String, Int)?) -> JSON? {
+        switch node {
+        case let .object(members):
+            // The longest key that the path starts with, followed by the end, "." or "[".
+            var best: Int? = nil
+            for (k, m) in members.enumerated() where path.hasPrefix(m.0) {
+                let after = path.dropFirst(m.0.count)
+                if after.isEmpty || after.first == "." || after.first == "[" {
+                    if best == nil || m.0.count > members[best!].0.count { best = k }
+                }
+            }
+            guard let k = best else { return nil }
+            let key = members[k].0
+            var rest = path.dropFirst(key.count)
+            var copy = members
+            let childPath = here.isEmpty ? key : here + "." + key
+            if rest.isEmpty {
+                copy.remove(at: k)
+                return .object(copy)
+            }
+            if rest.first == "." { rest = rest.dropFirst() }
+            guard let child = remove(rest, from: members[k].1, at: childPath, removed: &removed) else { return nil }
+            copy[k].1 = child
+            return .object(copy)
+        case let .array(items):
+            guard path.first == "[", let close = path.firstIndex(of: "]"),
+                  let i = Int(path[path.index(after: path.startIndex)..<close]), items.indices.contains(i) else { return nil }
+            var rest = path[path.index(after: close)...]
+            var copy = items
+            if rest.isEmpty {
+                copy.remove(at: i)
+                removed = (here, i)
+                return .array(copy)
+            }
+            if rest.first == "." { rest = rest.dropFirst() }
+            guard let child = remove(rest, from: items[i], at: here + "[\(i)]", removed: &removed) else { return nil }
+            copy[i] = child
+            return .array(copy)
+        default:
+            return nil
+        }
+    }
+}
+
+/// /etc/subuid and /etc/subgid: "name-or-uid:start:count" lines.
+enum SubordinateIDs {
+    static func ranges(file: String, uid: uid_t) -> [(start: UInt32, count: UInt32)] {
+        let name = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+        return (Files.readText(file) ?? "").split(separator: "\n").compactMap { line in
+            let f = line.split(separator: ":")
+            guard f.count == 3, f[0] == String(uid) || f[0] == name ?? "",
+                  let s = UInt32(f[1]), let c = UInt32(f[2]) else { return nil }
+            return (s, c)
+        }
+    }
+}

@@ -1,0 +1,83 @@
+// `hako check`: a good bundle passes; a bad one gets every problem listed
+// at once, each with its JSON path, and the same verdict create reaches.
+import Foundation
+import HakoRuntime
+import XCTest
+
+final class CheckTests: ContainerTestCase {
+    func check(_ b: Bundle) -> Result { Harness.hako(["check", "--bundle", b.dir]) }
+
+    func testAGoodBundlePasses() {
+        let b = bundle(args: ["sh", "-c", "true"])
+        let r = check(b)
+        XCTAssertEqual(r.code, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("no problems found"), r.out)
+        XCTAssertEqual(b.run().code, 0)
+    }
+
+    func testEveryProblemIsListedWithItsPath() {
+        let b = bundle(args: ["no-such-program"]) { c in
+            c[["process", "capabilities", "bounding"]] = .array([.string("CAP_CHOWN"), .string("CAP_NO_SUCH")])
+            c[["process", "rlimits"]] = .array([
+                .object([("type", .string("RLIMIT_NOFILE")), ("soft", .int(1 << 30)), ("hard", .int(1 << 30))]),
+                .object([("type", .string("RLIMIT_BOGUS")), ("soft", .int(1)), ("hard", .int(1))]),
+            ])
+            c.set("hostname", .int(7))
+            c[["hooks", "prestart"]] = .array([.object([("path", .string("relative/hook"))]),
+                                               .object([("path", .string("/no/such/hook"))])])
+            guard case var .array(m)? = c["mounts"], case var .array(ns)? = c[["linux", "namespaces"]] else { return }
+            m.append(.object([("destination", .string("/data")), ("type", .string("bind")), ("source", .string("/no/such/dir")),
+                              ("options", .array([.string("bind")]))]))
+            c.set("mounts", .array(m))
+            ns.append(.object([("type", .string("bogus"))]))
+            ns.append(.object([("type", .string("uts"))]))
+            c[["linux", "namespaces"]] = .array(ns)
+            c[["linux", "seccomp"]] = .object([("defaultAction", .string("SCMP_ACT_BOGUS"))])
+        }
+        let r = check(b)
+        XCTAssertEqual(r.code, 1)
+        let nsCount = Spec.defaultConfig(rootless: false)[["linux", "namespaces"]].flatMap { if case let .array(a) = $0 { return a.count } else { return nil } } ?? 0
+        let mountCount = Spec.defaultConfig(rootless: false)["mounts"].flatMap { if case let .array(a) = $0 { return a.count } else { return nil } } ?? 0
+        for expected in [
+            #"process.capabilities.bounding[1]: unknown capability "CAP_NO_SUCH""#,
+            #"process.rlimits[1].type: unknown rlimit "RLIMIT_BOGUS""#,
+            "hostname: must be a string, not number",
+            #"hooks.prestart[0].path: must be an absolute path"#,
+            #"linux.namespaces[\#(nsCount)].type: unknown namespace type "bogus""#,
+            #"linux.namespaces[\#(nsCount + 1)].type: duplicate namespace "uts""#,
+            #"linux.seccomp.defaultAction: unknown seccomp action "SCMP_ACT_BOGUS""#,
+            // Host problems, found after the spec ones; indices are the config's own.
+            #"process.args[0]: executable file "no-such-program" not found"#,
+            "process.rlimits[0].hard: 1073741824 is above this host's hard limit",
+            "mounts[\(mountCount)].source: /no/such/dir does not exist (host)",
+            "hooks.prestart[1].path: /no/such/hook is not an executable file",
+        ] {
+            XCTAssertTrue(r.out.contains("config.json: " + expected), "missing: \(expected)\n\(r.out)")
+        }
+        XCTAssertTrue(r.out.hasSuffix("11 problems\n"), r.out)
+        // create stops at the first of them, and leaves nothing.
+        XCTAssertEqual(b.run().code, 1)
+    }
+
+    func testBrokenJSONIsOneProblem() throws {
+        let b = bundle(args: ["true"])
+        try "{\"ociVersion\": ".write(toFile: b.dir + "/config.json", atomically: true, encoding: .utf8)
+        let r = check(b)
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.out.hasPrefix("config.json: invalid JSON"), r.out)
+    }
+
+    func testAControllerThisLayoutLacks() throws {
+        // net_cls is not mounted on these hosts (v1 hybrid) nor part of cgroup v2.
+        guard !FileManager.default.fileExists(atPath: "/sys/fs/cgroup/net_cls") else {
+            throw XCTSkip("this host mounts net_cls; the check has nothing to find")
+        }
+        let b = bundle(args: ["true"]) { c in
+            c[["linux", "resources", "network"]] = .object([("classID", .int(42))])
+        }
+        let r = check(b)
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.out.contains("config.json: linux.resources.network.classID: the net_cls cgroup controller is not available"), r.out)
+        XCTAssertEqual(b.run().code, 1)
+    }
+}
