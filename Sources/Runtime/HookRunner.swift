@@ -9,7 +9,7 @@ struct HookRunner {
     func run(_ hooks: [Hook], kind: String) throws {
         for (k, hook) in hooks.enumerated() {
             do { try run(hook) } catch {
-                throw RuntimeError("\(kind) hook hooks.\(kind)[\(k)] (\(hook.path)) failed: \(error)")
+                throw SpecError("hooks.\(kind)[\(k)]", "\(kind) hook \(hook.path) failed: \(error)")
             }
         }
     }
@@ -20,7 +20,7 @@ struct HookRunner {
     func runAll(_ hooks: [Hook], kind: String, logger: Logger) {
         for (k, hook) in hooks.enumerated() {
             do { try run(hook) } catch {
-                logger.warn("\(kind) hook hooks.\(kind)[\(k)] (\(hook.path)) failed: \(error)")
+                logger.warn("config.json: hooks.\(kind)[\(k)]: \(kind) hook \(hook.path) failed: \(error)")
             }
         }
     }

@@ -75,7 +75,7 @@ final class ErrorsTests: ContainerTestCase {
         }
     }
     func testFailingPrestartHookUndoesEverything() {
-        assertFails("prestart hook hooks.prestart[0] (/bin/false) failed: exit status 1") {
+        assertFails("config.json: hooks.prestart[0]: prestart hook /bin/false failed: exit status 1") {
             $0[["hooks", "prestart"]] = .array([.object([("path", .string("/bin/false"))])])
         }
     }

@@ -133,6 +133,12 @@ public struct Linux {
         sysctl = try f.stringMap("sysctl")
         maskedPaths = try f.strings("maskedPaths")
         readonlyPaths = try f.strings("readonlyPaths")
+        // config-linux.md: "The values MUST be absolute paths in the container namespace."
+        for (key, paths) in [("maskedPaths", maskedPaths), ("readonlyPaths", readonlyPaths)] {
+            for (k, p) in paths.enumerated() where !p.hasPrefix("/") {
+                throw SpecError(f.childPath(key) + "[\(k)]", "must be an absolute path, not \"\(p)\"")
+            }
+        }
         mountLabel = try f.string("mountLabel")
         personality = try f.optional("personality").map { p in
             let d = try p.required("domain")
@@ -161,7 +167,7 @@ public struct Linux {
         }
         netDevices = try f.optional("netDevices")?.members().map { ($0.0, try $0.1.string("name")) } ?? []
         if !uidMappings.isEmpty || !gidMappings.isEmpty, !namespaces.contains(where: { $0.type == .user }) {
-            throw f.error("uidMappings and gidMappings need a user namespace")
+            throw SpecError(f.childPath(uidMappings.isEmpty ? "gidMappings" : "uidMappings"), "needs a user namespace in linux.namespaces")
         }
     }
 
