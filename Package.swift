@@ -7,6 +7,8 @@ let package = Package(
     name: "hako",
     products: [
         .executable(name: "hako", targets: ["hako"]),
+        // For fuzz/ (a package of its own, built with -sanitize=fuzzer).
+        .library(name: "HakoRuntime", targets: ["HakoRuntime"]),
     ],
     targets: [
         // Thin C wrappers for syscalls Swift's Glibc module lacks or cannot call

@@ -329,3 +329,6 @@ int hk_set_mempolicy(int mode, const unsigned char *mask, size_t len) {
 
 #include <sys/personality.h>
 int hk_personality(unsigned long persona) { return personality(persona); }
+
+unsigned int hk_major(dev_t dev) { return major(dev); }
+unsigned int hk_minor(dev_t dev) { return minor(dev); }

@@ -39,6 +39,7 @@ public struct BundleCheck {
         do { tree = try JSON.parse(bytes) } catch {
             return [Problem(path: "", reason: "invalid JSON: \(error)", host: false)]
         }
+        guard case .object = tree else { return [Problem(path: "", reason: "must be a JSON object, not \(tree.typeName)", host: false)] }
         var problems: [Problem] = []
         var cuts = Cuts()
         var cutPaths: Set<String> = []
@@ -79,6 +80,10 @@ public struct BundleCheck {
         return problems
     }
 
+    /// The tree without the value an error path names, or nil when the
+    /// path names nothing in it (for the fuzzer's check of error paths).
+    public static func cut(_ path: String, from tree: JSON) -> JSON? { JSONPath.remove(path, from: tree)?.tree }
+
     // MARK: the host
 
     func hostProblems(_ spec: Spec) -> [Problem] {
@@ -102,6 +107,13 @@ public struct BundleCheck {
             let path = source.hasPrefix("/") ? source : joinPath(bundle, source)
             if access(path, F_OK) != 0 { add("mounts[\(k)].source", "\(path) does not exist") }
         }
+        let filesystems = Files.readText("/proc/filesystems") ?? ""
+        for (k, m) in spec.mounts.enumerated() {
+            guard let type = m.type, type != "bind", type != "none", !m.options.contains("bind"), !m.options.contains("rbind") else { continue }
+            if !filesystems.split(separator: "\n").contains(where: { $0.split(separator: "\t").last.map(String.init) == type }) {
+                add("mounts[\(k)].type", "this kernel has no \"\(type)\" file system (/proc/filesystems)")
+            }
+        }
         for (kind, hooks) in spec.hooks.all {
             for (k, h) in hooks.enumerated() where access(h.path, X_OK) != 0 {
                 add("hooks.\(kind)[\(k)].path", "\(h.path) is not an executable file: \(SystemError.describe(errno))")
@@ -120,6 +132,16 @@ public struct BundleCheck {
                     if hk_ns_type(fd) != ns.type.cloneFlag { add("linux.namespaces[\(k)].path", "\(path) is not a \(ns.type.rawValue) namespace") }
                     close(fd)
                 }
+            }
+        }
+        for (key, _) in linux.sysctl where access("/proc/sys/" + key.split(separator: ".").joined(separator: "/"), F_OK) != 0 {
+            add("linux.sysctl.\(key)", "this kernel has no such sysctl")
+        }
+        if let cpus = linux.resources?.cpu?.cpus, let wanted = ProcessSettings.bitmap(cpus),
+           let online = Files.readText("/sys/devices/system/cpu/online").flatMap({ ProcessSettings.bitmap(String($0).trimmingWhitespace) }) {
+            for (i, byte) in wanted.enumerated() where byte & ~(i < online.count ? online[i] : 0) != 0 {
+                add("linux.resources.cpu.cpus", "\"\(cpus)\" names CPUs that are not online (\(Files.readText("/sys/devices/system/cpu/online")?.trimmingWhitespace ?? "?"))")
+                break
             }
         }
         if let r = linux.resources {

@@ -49,16 +49,16 @@ public struct Runtime {
         do { bytes = try Files.read(configPath) } catch {
             throw RuntimeError("cannot read \(configPath): \(error)")
         }
-        logger.trace("config.json read")
+        try logger.step("config.json read")
         let spec = try Spec.parse(bytes)
-        logger.trace("config parsed")
+        try logger.step("config parsed")
         let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options)
 
         let dir = try store.createLocked(id: id)
-        logger.trace("state directory locked")
         var undo = Undo()
         undo.add { dir.remove() }
         do {
+            try logger.step("state directory locked")
             let created = try spawn(id: id, spec: spec, bundle: bundle, rootfsPath: rootfsPath, dir: dir,
                                     options: options, undo: &undo)
             if !keepSync { close(created.sync.fd) }
@@ -120,16 +120,16 @@ public struct Runtime {
         }
         let madeCgroups = try cgroup.create()
         undo.add { Cgroup.remove(madeCgroups) }
-        logger.trace("cgroup created")
+        try logger.step("cgroup created")
         try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
-        logger.trace("cgroup resources written")
+        try logger.step("cgroup resources written")
 
         // Compiled (or taken from the cache) here, before clone: the init
         // only installs the bytes.
         var seccomp: SeccompFilter? = nil
         if let s = linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
             seccomp = try SeccompFilter(s, profile: profile, cacheDir: store.seccompCache, logger: logger)
-            logger.trace("seccomp filter ready")
+            try logger.step("seccomp filter ready")
         }
 
         var fifoPath: String? = nil
@@ -186,6 +186,11 @@ public struct Runtime {
         let time = linux?.namespace(.time).flatMap { $0.path == nil ? $0 : nil } == nil ? nil
             : try TimeNamespace.prepareForChildren(offsets: linux?.timeOffsets ?? [])
         try ProcessSettings.setAffinity(spec.process?.execCPUAffinity?.initial, field: "initial")
+        // CVE-2019-5736: an init in a pid namespace that others share is
+        // visible to them until its execve; see ExecProcess for the reason.
+        if linux?.namespace(.user) == nil, linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
+            _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
+        }
         // On cgroup v2 the init starts inside its cgroup (clone3 with
         // CLONE_INTO_CGROUP): it is never, even briefly, in ours.
         var joinedAtClone = false
@@ -230,13 +235,14 @@ public struct Runtime {
             var status: Int32 = 0
             _ = retryEINTR { waitpid(pid, &status, 0) }
         }
+        try logger.step("init cloned")
 
         if let linux, linux.namespace(.user) != nil, linux.namespace(.user)?.path == nil {
             try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings)
         }
         if !joinedAtClone { try cgroup.add(pid: pid) }
         try sync.send(.go)
-        logger.trace("id maps and cgroup done; init goes on")
+        try logger.step("id maps and cgroup done; init goes on")
         var state = base
         state.pid = pid
         while true {
@@ -247,6 +253,7 @@ public struct Runtime {
                 // "created". createRuntime is part of create: "creating".
                 try HookRunner(state: state.ociJSON(status: .created)).run(spec.hooks.prestart, kind: "prestart")
                 try HookRunner(state: state.ociJSON(status: .creating)).run(spec.hooks.createRuntime, kind: "createRuntime")
+                try logger.step("prestart and createRuntime hooks done")
                 try sync.send(.ok)
                 continue
             case .ready?: break
@@ -256,10 +263,10 @@ public struct Runtime {
             }
             break
         }
-        logger.trace("init ready")
+        try logger.step("init ready")
         state.pidStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
         try dir.write(state)
-        logger.trace("state written")
+        try logger.step("state written")
         if let pidFile = options.pidFile {
             try Files.writeAtomically(absolutePath(pidFile), String(pid), mode: 0o644)
         }

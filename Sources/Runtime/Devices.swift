@@ -31,7 +31,16 @@ extension Rootfs {
             let name = String(clean[clean.index(after: slash)...])
             let type: mode_t = d.type == "b" ? S_IFBLK : d.type == "p" ? S_IFIFO : S_IFCHR
             if hk_mknodat(parent, name, type | mode_t(d.mode), UInt32(truncatingIfNeeded: d.major), UInt32(truncatingIfNeeded: d.minor)) != 0 {
-                if errno == EEXIST { continue }
+                if errno == EEXIST {
+                    // config-linux.md: a file at path that does not match the
+                    // device is an error. It is never followed if a symlink.
+                    var st = stat()
+                    let same = fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == type
+                        && (type == S_IFIFO || (UInt64(hk_major(st.st_rdev)) == UInt64(d.major) && UInt64(hk_minor(st.st_rdev)) == UInt64(d.minor)))
+                    if same { continue }
+                    let why = "\(clean) already exists in the rootfs and is not a \(d.type) \(d.major):\(d.minor) device"
+                    throw d.index >= 0 ? SpecError("linux.devices[\(d.index)]", why) : RuntimeError(why)
+                }
                 if errno == EPERM, type != S_IFIFO {
                     // In a user namespace mknod is refused: the host's node
                     // is bind-mounted instead (its owner and mode stay the host's).

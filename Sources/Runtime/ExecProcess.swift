@@ -83,6 +83,14 @@ extension Runtime {
             ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
             try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
         }
+        // CVE-2019-5736: the joining process is this binary until its
+        // execve, visible to the container's processes. Non-dumpable, its
+        // /proc/PID/exe (and mem, fd) is closed to them unless they hold
+        // CAP_SYS_PTRACE in the host's user namespace. In a container with
+        // its own user namespace its root is not the host's root and cannot
+        // write the binary anyway; there the process stays dumpable, so that
+        // it can still write its own /proc/self files as that user.
+        if !joins.contains(where: { $0.0 == .user }) { _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0) }
         // Born on the initial CPUs, before the move into the container's cgroup.
         try ProcessSettings.setAffinity(process.execCPUAffinity?.initial, field: "initial")
         let pid = hk_clone(0)
@@ -233,7 +241,7 @@ struct ExecChild {
         try Credentials.apply(user: process.user, capabilities: process.capabilities,
                               noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
         umask(mode_t(process.user.umask ?? 0o022))
-        if chdir(process.cwd) != 0 { throw SpecError("process.cwd", SystemError("chdir \(process.cwd)").description) }
+        try Rootfs.changeDirectory(process.cwd)
         var env = process.env
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
         let executable = try Exec.find(process.args.first ?? "", env: env)

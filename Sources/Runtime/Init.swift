@@ -57,7 +57,7 @@ struct ContainerInit {
 
     func setup() throws {
         try sync.expect(.go, from: "hako")
-        logger.trace("init: go")
+        try logger.step("init: go")
         // exec.fifo is opened first: pivot_root will hide the state
         // directory, and in a new user namespace the switch to its root
         // takes away host root's ownership of the (0600) fifo.
@@ -83,7 +83,7 @@ struct ContainerInit {
             try sys(hk_setresgid(0, 0, 0), "setresgid 0 in user namespace")
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in user namespace")
         }
-        logger.trace("init: namespaces joined")
+        try logger.step("init: namespaces joined")
         if !options.noNewKeyring { try SessionKeyring.join(name: hookBase.id) }
         if let ns = linux?.namespace(.cgroup), ns.path == nil {
             // After the runtime moved us into the container's cgroup, so that
@@ -130,9 +130,11 @@ struct ContainerInit {
                 try rootfs.createDevices(linux?.devices ?? [])
                 try rootfs.createDevSymlinks()
             }
-            if let cwd = process?.cwd { close(try rootfs.make(cwd, .directory)) }
+            if let cwd = process?.cwd {
+                do { close(try rootfs.make(cwd, .directory)) } catch { throw SpecError("process.cwd", "\(error)") }
+            }
         }
-        logger.trace("init: mounts and devices done")
+        try logger.step("init: mounts and devices done")
         if !spec.hooks.prestart.isEmpty || !spec.hooks.createRuntime.isEmpty {
             try sync.send(.hooks)
             try sync.expect(.ok, from: "hako")
@@ -147,7 +149,7 @@ struct ContainerInit {
             try sys(chdir("/"), "chdir /")
         }
 
-        logger.trace("init: pivot_root done")
+        try logger.step("init: pivot_root done")
         var terminal: Terminal? = nil
         if let process, process.terminal {
             guard let consoleSocket else { throw RuntimeError("process.terminal is true but no --console-socket was given") }
@@ -188,13 +190,13 @@ struct ContainerInit {
         try Credentials.apply(user: process.user, capabilities: process.capabilities,
                               noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
         umask(mode_t(process.user.umask ?? 0o022))
-        if chdir(process.cwd) != 0 { throw SpecError("process.cwd", SystemError("chdir \(process.cwd)").description) }
+        try Rootfs.changeDirectory(process.cwd)
         var env = process.env
         if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
         if options.listenFds > 0 { env += ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] }
         let executable = try Exec.find(process.args.first ?? "", env: env)
 
-        logger.trace("init: process settings applied; ready")
+        try logger.step("init: process settings applied; ready")
         try sync.send(.ready)
         if let fifo {
             // Blocks until `hako start` writes a byte; we hold a writer so

@@ -12,8 +12,11 @@ public struct Logger {
     /// --trace: when the command started (monotonic microseconds); each
     /// step then prints its offset from it to stderr.
     public let traceOrigin: Int64?
+    /// HAKO_FAIL_AT: the step at which create fails on purpose, so tests can
+    /// prove that a create failing at any step leaves nothing behind.
+    public let failAt: String?
 
-    public init(path: String?, format: Format, debug: Bool, traceOrigin: Int64? = nil) {
+    public init(path: String?, format: Format, debug: Bool, traceOrigin: Int64? = nil, failAt: String? = nil) {
         var fd: Int32? = nil
         if let path {
             let f = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
@@ -23,6 +26,13 @@ public struct Logger {
         self.format = format
         self.debugEnabled = debug
         self.traceOrigin = traceOrigin
+        self.failAt = failAt
+    }
+
+    /// A named step of create: traced, and the place a test can make fail.
+    public func step(_ name: StaticString) throws {
+        trace("step \(name)")
+        if let failAt, failAt == "\(name)" { throw RuntimeError("failing at step \"\(name)\" (HAKO_FAIL_AT)") }
     }
 
     /// A step of the --trace timeline: "hako trace: 1234 +567us clone".

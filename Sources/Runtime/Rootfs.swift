@@ -10,6 +10,7 @@ import Glibc
 
 let RESOLVE_NO_MAGICLINKS: UInt64 = 0x02
 let RESOLVE_IN_ROOT: UInt64 = 0x10
+let RESOLVE_NO_SYMLINKS: UInt64 = 0x04
 
 public struct Rootfs {
     public let path: String
@@ -214,14 +215,38 @@ public struct Rootfs {
 
     // MARK: after pivot_root: paths are the container's own
 
+    /// chdir to process.cwd, resolved inside the container's root without
+    /// magic links: a cwd of /proc/self/fd/N would otherwise follow a
+    /// descriptor of ours out of the container (CVE-2024-21626).
+    static func changeDirectory(_ cwd: String) throws {
+        let root = try sys(Glibc.open("/", HK_O_PATH | O_DIRECTORY | O_CLOEXEC), "open /")
+        defer { close(root) }
+        let fd = hk_openat2(root, cwd, UInt64(UInt32(bitPattern: HK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
+                            RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
+        if fd < 0 { throw SpecError("process.cwd", SystemError("open \(cwd) in the container").description) }
+        defer { close(fd) }
+        if fchdir(fd) != 0 { throw SpecError("process.cwd", SystemError("chdir \(cwd)").description) }
+    }
+
     static func maskPaths(_ paths: [String]) throws {
+        guard !paths.isEmpty else { return }
+        // CVE-2025-31133: files are masked with /dev/null only once it is
+        // known to be the null device, never a symlink or another file the
+        // rootfs put there, and it is bound by descriptor, not by name.
+        let null = hk_openat2(AT_FDCWD, "/dev/null", UInt64(UInt32(bitPattern: HK_O_PATH | O_CLOEXEC)), 0, RESOLVE_NO_SYMLINKS)
+        if null < 0 { throw SystemError("open /dev/null to mask linux.maskedPaths") }
+        defer { close(null) }
+        var nst = stat()
+        guard fstat(null, &nst) == 0, (nst.st_mode & S_IFMT) == S_IFCHR, hk_major(nst.st_rdev) == 1, hk_minor(nst.st_rdev) == 3 else {
+            throw SpecError("linux.maskedPaths", "the container's /dev/null is not the null device (1:3); refusing to mask with it")
+        }
         for p in paths {
             var st = stat()
             if stat(p, &st) != 0 { continue }
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 try sys(hk_mount("tmpfs", p, "tmpfs", MountFlag.rdonly, nil), "mask \(p)")
             } else {
-                try sys(hk_mount("/dev/null", p, nil, MountFlag.bind, nil), "mask \(p)")
+                try sys(hk_mount(procPath(null), p, nil, MountFlag.bind, nil), "mask \(p)")
             }
         }
     }

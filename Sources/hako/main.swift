@@ -43,7 +43,8 @@ func main() -> Int32 {
         case let f: throw UsageError("invalid log format \"\(f)\"")
         }
         let tracing = global.has("trace") || getenv("HAKO_TRACE") != nil
-        logger = Logger(path: global["log"], format: format, debug: global.has("debug"), traceOrigin: tracing ? origin : nil)
+        logger = Logger(path: global["log"], format: format, debug: global.has("debug"), traceOrigin: tracing ? origin : nil,
+                        failAt: getenv("HAKO_FAIL_AT").map { String(cString: $0) })
         logger.trace("arguments parsed")
         if global.has("version") { print(versionText()); return 0 }
         guard let name = global.positional.first else {

@@ -100,5 +100,8 @@ int hk_sched_setaffinity(const unsigned char *mask, size_t len);
 /// `mask` is a node bitmap of `len` bytes; len 0 means no nodes.
 int hk_set_mempolicy(int mode, const unsigned char *mask, size_t len);
 int hk_personality(unsigned long persona);
+/// major(3) and minor(3), which are macros.
+unsigned int hk_major(dev_t dev);
+unsigned int hk_minor(dev_t dev);
 
 #endif

@@ -1,0 +1,70 @@
+#!/usr/bin/env bats
+# A create that fails at any step leaves nothing behind, and a create killed
+# midway is removable with delete --force. HAKO_FAIL_AT names the step to
+# fail (the "step" lines of --trace); every step is tried in turn.
+
+setup_file() {
+    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    export HAKO=${HAKO:-$ROOT/.build/release/hako}
+    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
+    export TEMPLATE=$BATS_FILE_TMPDIR/template
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
+}
+
+setup() {
+    T=$(mktemp -d /tmp/hako-tx.XXXXXX)
+    NAME=tx-$BATS_TEST_NUMBER-$$
+    B=$T/$NAME
+    cp -a "$TEMPLATE" "$B"
+    jq --arg cg "/hako-test/$NAME" --arg m "$T/hook-ran" '.linux.cgroupsPath = $cg
+        | .linux.resources.pids = {"limit": 50}
+        | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}
+        | .hooks = {"createRuntime": [{"path": "/bin/sh", "args": ["sh", "-c", ("touch " + $m + "; sleep ${HOOK_SLEEP:-0}")], "env": ["HOOK_SLEEP=0"]}]}' \
+        "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+}
+
+teardown() {
+    for id in $("$HAKO" --root "$T/state" list -q 2>/dev/null); do "$HAKO" --root "$T/state" delete --force "$id" >/dev/null 2>&1 || true; done
+    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+
+hk() { "$HAKO" --root "$T/state" "$@"; }
+
+# Everything a container can leave: state entries, cgroups, mounts, processes.
+leftovers() {
+    ls "$T/state" 2>/dev/null | grep -v '^@'
+    ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null
+    grep -c . /proc/self/mountinfo
+    pgrep -f -- "$NAME" || true
+}
+
+@test "a create failing at any step leaves nothing behind" {
+    hk --trace create --bundle "$B" "$NAME" 2> "$T/trace" </dev/null
+    hk delete --force "$NAME"
+    steps=$(sed -n 's/^hako trace: [0-9]* +[0-9]*us step //p' "$T/trace")
+    [ "$(echo "$steps" | grep -c .)" -ge 12 ] || { echo "too few steps traced: $steps"; return 1; }
+    before=$(leftovers)
+    echo "$steps" | while IFS= read -r step; do
+        rc=0; out=$(HAKO_FAIL_AT=$step hk create --bundle "$B" "$NAME" 2>&1 </dev/null) || rc=$?
+        [ $rc -eq 1 ] && [[ "$out" == *"failing at step \"$step\""* ]] || { echo "step '$step': exit $rc: $out"; return 1; }
+        after=$(leftovers)
+        [ "$after" = "$before" ] || { echo "step '$step' left: $(diff <(echo "$before") <(echo "$after") | tr '\n' ' ')"; return 1; }
+    done
+}
+
+@test "a create killed with SIGKILL midway is removed by delete --force" {
+    before=$(leftovers)
+    jq '.hooks.createRuntime[0].env = ["HOOK_SLEEP=30"]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+    hk create --bundle "$B" "$NAME" </dev/null >/dev/null 2>&1 &
+    pid=$!
+    for i in $(seq 100); do [ -e "$T/hook-ran" ] && break; sleep 0.1; done
+    [ -e "$T/hook-ran" ]
+    kill -KILL "$pid"
+    wait "$pid" || true
+    # The half-made container is there, and delete --force removes it all.
+    [ "$(leftovers)" != "$before" ]
+    hk delete --force "$NAME"
+    for i in $(seq 50); do [ "$(leftovers)" = "$before" ] && break; sleep 0.1; done
+    [ "$(leftovers)" = "$before" ] || { echo "left: $(diff <(echo "$before") <(leftovers) | tr '\n' ' ')"; return 1; }
+}
