@@ -63,7 +63,7 @@ done
 field() { jq -r --arg n "$2" ".results[] | select(.command == \$n) | .$3" "$W/$1.json"; }
 echo "## run of /bin/true"
 echo
-echo "| runtime | wall ms | user+sys ms | peak RSS KB | wall / hako's crun | CPU / crun | RSS / crun |"
+echo "| runtime | wall ms | user+sys ms | peak RSS KB | wall / crun | CPU / crun | RSS / crun |"
 echo "|---|---|---|---|---|---|---|"
 cw=$(field run crun median); cc=$(jq -r '.results[] | select(.command == "crun") | .user + .system' "$W/run.json"); cr=$(cat "$W/rss-crun")
 for rt in hako crun runc; do
