@@ -263,18 +263,9 @@ struct ExecChild {
     }
 
     func install(_ filter: SeccompFilter) throws {
-        guard let listener = try filter.install() else { return }
-        var message: [(String, JSON)] = [
-            ("ociVersion", .string(ContainerState.ociVersion)), ("fds", .array([.string("seccompFd")])),
-            ("pid", .int(getpid())),
-        ]
-        if let m = spec.linux?.seccomp?.listenerMetadata { message.append(("metadata", .string(m))) }
-        message.append(("state", state.ociJSON(status: .running)))
-        let payload = JSON.object(message).serialized()
-        if hk_send_fd(agent, listener, payload, payload.utf8.count) < 0 {
-            throw SystemError("send the seccomp listener to linux.seccomp.listenerPath")
-        }
-        close(listener)
+        let payload = SeccompListener.message(pid: getpid(), metadata: spec.linux?.seccomp?.listenerMetadata,
+                                              state: state.ociJSON(status: .running))
+        try SeccompListener(agent: agent, payload: payload).install(filter)
     }
 }
 

@@ -244,23 +244,9 @@ struct ContainerInit {
 
 extension ContainerInit {
     func installSeccomp(_ filter: SeccompFilter, agent: Int32, _ state: ContainerState) throws {
-        guard let listener = try filter.install() else { return }
-        // SCMP_ACT_NOTIFY: the listener goes to linux.seccomp.listenerPath
-        // with the container's state (runtime-spec config-linux.md), in one
-        // sendmsg, the only syscall between the install and execve besides
-        // close and capset.
-        var message: [(String, JSON)] = [
-            ("ociVersion", .string(ContainerState.ociVersion)), ("fds", .array([.string("seccompFd")])),
-            ("pid", .int(state.pid)),
-        ]
-        if let m = linux?.seccomp?.listenerMetadata { message.append(("metadata", .string(m))) }
-        message.append(("state", state.ociJSON(status: .created)))
-        let payload = JSON.object(message).serialized()
-        if hk_send_fd(agent, listener, payload, payload.utf8.count) < 0 {
-            throw SystemError("send the seccomp listener to linux.seccomp.listenerPath")
-        }
-        close(listener)
-        close(agent)
+        let payload = SeccompListener.message(pid: state.pid, metadata: linux?.seccomp?.listenerMetadata,
+                                              state: state.ociJSON(status: .created))
+        try SeccompListener(agent: agent, payload: payload).install(filter)
     }
 
     static func hostPid() -> Int32? {

@@ -2,6 +2,7 @@
 #include "ctestsupport.h"
 #include <errno.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -42,4 +43,39 @@ int hk_test_seccomp_agent(int server, char *payload, size_t len, int count, int 
     }
     close(fd);
     return answered;
+}
+
+int hk_test_seccomp_agent_continue(int server, char *payload, size_t len, const int *deny, int error,
+                                   unsigned *seen, int timeout_ms) {
+    int c = accept4(server, NULL, NULL, SOCK_CLOEXEC);
+    if (c < 0) return -errno;
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = { .iov_base = payload, .iov_len = len - 1 };
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+    ssize_t n = recvmsg(c, &m, MSG_CMSG_CLOEXEC);
+    close(c);
+    if (n < 0) return -errno;
+    payload[n] = 0;
+    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+    if (!h || h->cmsg_type != SCM_RIGHTS) return -EBADMSG;
+    int fd;
+    memcpy(&fd, CMSG_DATA(h), sizeof(int));
+    int total = 0;
+    for (;;) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        int r = poll(&p, 1, timeout_ms);
+        if (r == 0) { total = -ETIMEDOUT; break; }
+        if (r < 0 || !(p.revents & POLLIN)) break; /* POLLHUP: the filter's last user exited */
+        struct seccomp_notif req;
+        memset(&req, 0, sizeof(req));
+        if (ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0) continue; /* the caller died meanwhile */
+        total++;
+        if (req.data.nr >= 0 && req.data.nr < 512) seen[req.data.nr]++;
+        struct seccomp_notif_resp resp = { .id = req.id };
+        if (req.data.nr == deny[0] || req.data.nr == deny[1]) resp.error = -error;
+        else resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+        ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+    }
+    close(fd);
+    return total;
 }

@@ -134,6 +134,44 @@ final class SeccompTests: ContainerTestCase {
         XCTAssertNotNil(message["state"]?["id"])
     }
 
+    /// The pitfall of crun's and runc's history: a profile that notifies the
+    /// syscalls the runtime itself makes after the install (the sendmsg that
+    /// carries the listener, close, wait4, write, capset, execve). None may
+    /// wait for an agent that has no listener yet.
+    func testNotifyOnTheRuntimesOwnLastSyscallsDoesNotDeadlock() throws {
+        let socket = Harness.work + "/agent-last-\(getpid()).sock"
+        let server = hk_test_listen(socket)
+        XCTAssertGreaterThanOrEqual(server, 0)
+        defer { close(server) }
+        var payload = ""
+        var seen = [UInt32](repeating: 0, count: 512)
+        var total: Int32 = 0
+        let agent = Thread {
+            var buf = [CChar](repeating: 0, count: 65536)
+            let deny: [Int32] = [83, 258] // x86_64 mkdir, mkdirat: fail with EXDEV
+            total = hk_test_seccomp_agent_continue(server, &buf, buf.count, deny, 18, &seen, 20000)
+            payload = String(cString: buf)
+        }
+        agent.start()
+        let notified = ["sendmsg", "sendto", "write", "close", "close_range", "wait4", "waitid", "capset", "fcntl",
+                        "rt_sigprocmask", "sched_yield", "execve", "mkdir", "mkdirat"]
+        let names = notified.map { "\"\($0)\"" }.joined(separator: ", ")
+        let p = try profile([#"{"names": [\#(names)], "action": "SCMP_ACT_NOTIFY"}"#],
+                            extra: [("listenerPath", .string(socket))])
+        let b = bundle(args: ["sh", "-c", "mkdir /dev/shm/d 2>&1; echo $?"]) { $0[["linux", "seccomp"]] = p }
+        // A deadlock would hang `run` for ever: give it 30 s.
+        let r = Harness.run("/usr/bin/timeout", ["-s", "KILL", "30", Harness.hako, "--root", Harness.stateRoot,
+                                                 "run", "--bundle", b.dir, b.id])
+        XCTAssertEqual(r.code, 0, "run hung or failed: \(r.err)")
+        XCTAssertEqual(r.out, "mkdir: can't create directory '/dev/shm/d': Invalid cross-device link\n1\n")
+        while !agent.isFinished { usleep(10000) }
+        XCTAssertGreaterThan(total, 0, "the agent timed out or failed: \(total)")
+        // x86_64 numbers: the init's close of the listener and its execve were notified.
+        XCTAssertGreaterThanOrEqual(seen[3], 1, "close")
+        XCTAssertGreaterThanOrEqual(seen[59], 1, "execve")
+        XCTAssertNotNil(try JSON.parse(payload)["state"]?["id"])
+    }
+
     func testNotifyWithoutListenerIsAnError() throws {
         let b = bundle(args: ["true"]) { c in
             c[["linux", "seccomp"]] = try! self.profile([#"{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}"#])

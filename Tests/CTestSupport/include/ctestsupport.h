@@ -10,4 +10,11 @@ int hk_test_listen(const char *path);
 // payload (into payload, NUL-terminated), then answers `count` notified
 // syscalls with -error. Returns the number answered, or -errno.
 int hk_test_seccomp_agent(int server, char *payload, size_t len, int count, int error);
+// Like hk_test_seccomp_agent, but answers every notified syscall until the
+// last process using the filter is gone: the syscalls numbered deny[0] and
+// deny[1] fail with -error, any other continues. seen[nr] counts the syscalls notified (nr < 512).
+// Gives up after timeout_ms without a notification. Returns the number seen,
+// or -errno.
+int hk_test_seccomp_agent_continue(int server, char *payload, size_t len, const int *deny, int error,
+                                   unsigned *seen, int timeout_ms);
 #endif
