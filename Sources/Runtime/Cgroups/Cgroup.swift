@@ -145,11 +145,16 @@ public struct Cgroup {
 
     /// Removes directories innermost first. Processes that were just killed
     /// may linger for a moment, so EBUSY is retried briefly.
+    /// Removes the directories, waiting (a second at most in all) while
+    /// killed processes are still leaving them. A cgroup that live
+    /// processes still hold, such as one cgroupsPath given to several
+    /// containers, is theirs: it is left without waiting.
     public static func remove(_ dirs: [String]) {
+        var budget = 200
         for dir in dirs.reversed() {
-            var tries = 0
-            while rmdir(dir) != 0, errno == EBUSY, tries < 200 {
-                tries += 1
+            while rmdir(dir) != 0, errno == EBUSY, budget > 0 {
+                if pids(in: [dir]).contains(where: { ProcessInfo(pid: $0).map { !$0.isDying } ?? false }) { break }
+                budget -= 1
                 usleep(5000)
             }
         }

@@ -131,7 +131,14 @@ public struct ProcessInfo {
         guard rest.count > 19, let st = rest[0].first, let t = UInt64(rest[19]) else { return nil }
         state = st
         startTime = t
+        pendingSignals = rest.count > 28 ? UInt64(rest[28]) ?? 0 : 0
     }
 
+    /// The thread's pending signals (stat field 31); a SIGKILL sent to the
+    /// process shows here until it exits.
+    public let pendingSignals: UInt64
+
     public var isAlive: Bool { state != "Z" && state != "X" }
+    /// Exited, or killed and on its way out.
+    public var isDying: Bool { !isAlive || pendingSignals & (1 << (UInt64(SIGKILL) - 1)) != 0 }
 }
