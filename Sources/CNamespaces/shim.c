@@ -63,10 +63,10 @@ int hk_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
     return (int)syscall(SYS_move_mount, from_dirfd, from_path, to_dirfd, to_path, flags);
 }
 int hk_mount_setattr(int dirfd, const char *path, unsigned int flags,
-                     uint64_t attr_set, uint64_t attr_clr, uint64_t propagation) {
+                     uint64_t attr_set, uint64_t attr_clr, uint64_t propagation, int userns_fd) {
     struct {
         uint64_t attr_set, attr_clr, propagation, userns_fd;
-    } attr = {attr_set, attr_clr, propagation, 0};
+    } attr = {attr_set, attr_clr, propagation, userns_fd < 0 ? 0 : (uint64_t)userns_fd};
     return (int)syscall(SYS_mount_setattr, dirfd, path, flags, &attr, sizeof(attr));
 }
 int hk_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode, uint64_t resolve) {
@@ -169,6 +169,19 @@ int hk_recv_fd(int sock, char *buf, size_t len) {
     int fd;
     memcpy(&fd, CMSG_DATA(c), sizeof(int));
     return fd;
+}
+long hk_recv_msg_fd(int sock, char *buf, size_t len, int *fd) {
+    char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {.iov_base = buf, .iov_len = len};
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
+                         .msg_control = control, .msg_controllen = sizeof(control)};
+    ssize_t r;
+    do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (r < 0 && errno == EINTR);
+    *fd = -1;
+    if (r < 0) return -1;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(fd, CMSG_DATA(c), sizeof(int));
+    return (long)r;
 }
 int hk_open_pty(const char *ptmx, int *slave_number) {
     int fd = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -332,3 +345,6 @@ int hk_personality(unsigned long persona) { return personality(persona); }
 
 unsigned int hk_major(dev_t dev) { return major(dev); }
 unsigned int hk_minor(dev_t dev) { return minor(dev); }
+long hk_copy_file_range(int from, int to, long len) {
+    return (long)copy_file_range(from, NULL, to, NULL, (size_t)len, 0);
+}

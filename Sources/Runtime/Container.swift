@@ -101,6 +101,13 @@ public struct Runtime {
         if let user = linux?.namespace(.user), user.path == nil, linux?.uidMappings.isEmpty != false {
             throw SpecError("linux.uidMappings", "are required for a new user namespace")
         }
+        for m in spec.mounts where m.uidMappings.isEmpty {
+            // idmap without mappings of its own takes the container's.
+            if try MountOptions(m.options, path: m.path + ".options").idmap != nil,
+               linux?.namespace(.user) == nil || linux?.namespace(.user)?.path != nil {
+                throw SpecError(m.path + ".options", "idmap without the mount's own uidMappings needs a new user namespace (linux.namespaces, linux.uidMappings)")
+            }
+        }
         return rootfs
     }
 
@@ -108,7 +115,7 @@ public struct Runtime {
                options: CreateOptions, undo: inout Undo) throws -> Created {
         let linux = spec.linux
         let layout = CgroupLayout.detect()
-        let cgroup = Cgroup(layout: layout, path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
+        var cgroup = Cgroup(layout: layout, path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
         var rootfsMount: Int? = nil
         if linux?.namespace(.mount) == nil {
             // The init mounts on a bind of the rootfs in our namespace
@@ -118,10 +125,24 @@ public struct Runtime {
             rootfsMount = below
             undo.add { Runtime.detachRootfsBind(rootfsPath, below: below) }
         }
-        let madeCgroups = try cgroup.create()
-        undo.add { Cgroup.remove(madeCgroups) }
+        var madeCgroups: [String] = []
+        do {
+            madeCgroups = try cgroup.create()
+        } catch let e as SystemError where geteuid() != 0 && [EACCES, EPERM, EROFS].contains(e.errno) {
+            // Rootless without a delegated cgroup: the container runs in
+            // the caller's cgroup, as with crun; limits cannot be kept.
+            if linux?.resources?.hasLimits == true {
+                logger.warn("linux.resources ignored: no cgroup can be created by uid \(geteuid()) (\(e))")
+            } else {
+                logger.debug("rootless: no cgroup (\(e))")
+            }
+            cgroup = Cgroup(layout: .none, path: cgroup.path)
+        }
+        undo.add { [madeCgroups] in Cgroup.remove(madeCgroups) }
         try logger.step("cgroup created")
-        try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
+        if !cgroup.directories.isEmpty {
+            try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
+        }
         try logger.step("cgroup resources written")
 
         // Compiled (or taken from the cache) here, before clone: the init
@@ -238,9 +259,10 @@ public struct Runtime {
         try logger.step("init cloned")
 
         if let linux, linux.namespace(.user) != nil, linux.namespace(.user)?.path == nil {
-            try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings)
+            try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings, logger: logger)
         }
         if !joinedAtClone { try cgroup.add(pid: pid) }
+        try IdmappedMounts.send(spec.mounts, bundle: bundle, initPid: pid, over: sync)
         try sync.send(.go)
         try logger.step("id maps and cgroup done; init goes on")
         var state = base
@@ -367,7 +389,7 @@ public struct Runtime {
         let s = try dir.read()
         let st = status(of: s, in: dir)
         if st == .stopped { throw RuntimeError("container \"\(id)\" is not running") }
-        if all {
+        if all, !s.cgroups.isEmpty {
             for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, signal) }
             if st == .paused { thaw(s) }
         } else {

@@ -5,7 +5,7 @@ public enum Features {
     public static func json(version: String) -> JSON {
         let strings = { (list: [String]) in JSON.array(list.sorted().map { .string($0) }) }
         let mountOptions = Array(MountOptions.flagTable.keys) + Array(MountOptions.propagation.keys)
-            + Array(MountOptions.recursiveTable.keys)
+            + Array(MountOptions.recursiveTable.keys) + ["idmap", "ridmap", "tmpcopyup"]
         let linux: [(String, JSON)] = [
             ("namespaces", strings(NamespaceType.allCases.map(\.rawValue))),
             ("capabilities", .array(CapabilitySet.names.map { .string($0) })),
@@ -27,7 +27,7 @@ public enum Features {
             ("apparmor", .object([("enabled", .bool(false))])),
             ("selinux", .object([("enabled", .bool(false))])),
             ("intelRdt", .object([("enabled", .bool(false))])),
-            ("mountExtensions", .object([("idmap", .object([("enabled", .bool(false))]))])),
+            ("mountExtensions", .object([("idmap", .object([("enabled", .bool(true))]))])),
         ]
         return .object([
             ("ociVersionMin", .string("1.0.0")),

@@ -56,7 +56,17 @@ struct ContainerInit {
     }
 
     func setup() throws {
-        try sync.expect(.go, from: "hako")
+        // Idmapped mounts come first, made by hako (IdmappedMounts.swift).
+        var idmapped: [Int: Int32] = [:]
+        waiting: while true {
+            switch try sync.receiveWithDescriptor() {
+            case (.go?, _): break waiting
+            case let (.mount(k)?, fd?): idmapped[k] = fd
+            case let (.error(m)?, _): throw RuntimeError(m)
+            case (nil, _): throw RuntimeError("hako exited unexpectedly")
+            case let (other?, _): throw RuntimeError("hako: expected go, got \(other.text)")
+            }
+        }
         try logger.step("init: go")
         // exec.fifo is opened first: pivot_root will hide the state
         // directory, and in a new user namespace the switch to its root
@@ -125,7 +135,8 @@ struct ContainerInit {
                 mountLabel = nil
             }
             try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil,
-                                mountLabel: mountLabel)
+                                mountLabel: mountLabel, idmapped: idmapped,
+                                sysfsByBind: linux?.namespace(.user) != nil && linux?.namespace(.network) == nil)
             if !Rootfs.bindsDev(spec.mounts) {
                 try rootfs.createDevices(linux?.devices ?? [])
                 try rootfs.createDevSymlinks()

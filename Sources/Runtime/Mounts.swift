@@ -24,6 +24,12 @@ public struct MountOptions {
     public var attrSet: UInt64 = 0
     public var attrClear: UInt64 = 0
     public var data: [String] = []
+    /// idmap or ridmap (config.md): the bind is an idmapped mount, of its
+    /// top only or of every mount below it too.
+    public var idmap: Idmap? = nil
+    public enum Idmap { case top, recursive }
+    /// tmpcopyup: a tmpfs starts with the contents of the directory it covers (CopyUp.swift).
+    public var tmpcopyup = false
     public var isBind: Bool { flags & MountFlag.bind != 0 }
     public var isRecursive: Bool { flags & MountFlag.rec != 0 }
 
@@ -67,11 +73,8 @@ public struct MountOptions {
         "rnosymfollow": (false, MountAttr.nosymfollow), "rsymfollow": (true, MountAttr.nosymfollow),
     ]
 
-    /// Options that are hako's to implement but not yet: refused by name, not ignored.
-    static let unsupported: Set<String> = ["idmap", "ridmap", "tmpcopyup"]
-
     public init(_ options: [String], path: String = "options") throws {
-        for (k, o) in options.enumerated() {
+        for o in options {
             if let (clear, f) = MountOptions.flagTable[o] {
                 if clear { flags &= ~f } else { flags |= f }
             } else if let p = MountOptions.propagation[o] {
@@ -81,8 +84,10 @@ public struct MountOptions {
                     attrClear |= MountAttr.atimeMask
                 }
                 if clear { attrClear |= a; attrSet &= ~a } else { attrSet |= a }
-            } else if MountOptions.unsupported.contains(o) {
-                throw SpecError("\(path)[\(k)]", "mount option \"\(o)\" is not supported yet")
+            } else if o == "tmpcopyup" {
+                tmpcopyup = true
+            } else if o == "idmap" || o == "ridmap" {
+                idmap = o == "idmap" ? .top : .recursive
             } else {
                 data.append(o)
             }

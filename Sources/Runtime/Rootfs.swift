@@ -83,22 +83,42 @@ public struct Rootfs {
 
     /// `mountLabel`: linux.mountLabel when SELinux is enabled, given to
     /// every mount that is not a bind as its context.
-    func mountAll(_ mounts: [Mount], cgroup: Cgroup, cgroupNamespace: Bool, mountLabel: String? = nil) throws {
-        for m in mounts {
+    /// `sysfsByBind`: a user namespace without its own network namespace
+    /// may not mount sysfs (the kernel ties it to the network namespace's
+    /// owner), so the host's /sys is bind-mounted there instead, as runc does.
+    /// `idmapped`: detached idmapped mounts hako prepared, by index in `mounts`.
+    func mountAll(_ mounts: [Mount], cgroup: Cgroup, cgroupNamespace: Bool, mountLabel: String? = nil,
+                  idmapped: [Int: Int32] = [:], sysfsByBind: Bool = false) throws {
+        for (k, var m) in mounts.enumerated() {
             var opts = try MountOptions(m.options, path: m.path + ".options")
             if let label = mountLabel, !opts.isBind, m.type != "bind" { opts.data.append("context=\"\(label)\"") }
             let type = m.type ?? ""
             do {
                 if type == "cgroup" || type == "cgroup2" {
                     try mountCgroup(m, opts, cgroup: cgroup, namespace: cgroupNamespace)
+                } else if type == "sysfs", sysfsByBind {
+                    m.source = "/sys"
+                    opts.flags |= MountFlag.bind | MountFlag.rec
+                    try bindMount(m, opts)
+                } else if let tree = idmapped[k] {
+                    try attach(tree, m, opts)
                 } else if opts.isBind || type == "bind" {
                     try bindMount(m, opts)
                 } else {
                     let target = try make(m.destination, .directory)
                     defer { close(target) }
+                    // tmpcopyup copies what the tmpfs is about to cover.
+                    let covered = opts.tmpcopyup ? try sys(openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
+                                                           "open \(m.destination) for tmpcopyup") : -1
+                    defer { if covered >= 0 { close(covered) } }
                     try sys(hk_mount(m.source ?? type, Rootfs.procPath(target), type, opts.flags,
                                      opts.data.isEmpty ? nil : opts.data.joined(separator: ",")),
                             "mount \(type) on \(m.destination)")
+                    if covered >= 0 {
+                        let top = try sys(open(cleanPath("/" + m.destination), O_RDONLY | O_DIRECTORY), "open \(m.destination)")
+                        defer { close(top) }
+                        try CopyUp.copy(from: covered, to: top, what: m.destination)
+                    }
                 }
                 try applyAfterMount(m.destination, opts)
             } catch let e as SystemError {
@@ -125,6 +145,22 @@ public struct Rootfs {
         }
     }
 
+    /// Moves a detached mount (an idmapped bind) onto its destination.
+    func attach(_ tree: Int32, _ m: Mount, _ opts: MountOptions) throws {
+        defer { close(tree) }
+        var st = stat()
+        try sys(fstat(tree, &st), "stat the idmapped mount of \(m.destination)")
+        let target = try make(m.destination, (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)
+        defer { close(target) }
+        // By descriptor on both sides: move_mount refuses a /proc/self/fd path as its target.
+        try sys(hk_move_mount(tree, "", target, "", 0x4 | 0x40 /* MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH */),
+                "move the idmapped mount onto \(m.destination)")
+        let extra = opts.flags & ~(MountFlag.bind | MountFlag.rec | MountFlag.remount)
+        if extra != 0 {
+            try at(m.destination) { try remount($0, extra | MountFlag.bind, what: m.destination) }
+        }
+    }
+
     /// Remounts with `flags` plus the flags the mount already has that an
     /// unprivileged remount may not drop (nosuid, nodev, noexec, atime).
     func remount(_ procPath: String, _ flags: UInt, what: String) throws {
@@ -140,13 +176,13 @@ public struct Rootfs {
 
     func applyAfterMount(_ dest: String, _ opts: MountOptions) throws {
         for p in opts.propagation {
-            try at(dest) { try sys(hk_mount(nil, $0, nil, p, nil), "set propagation of \(dest)") }
+            _ = try at(dest) { try sys(hk_mount(nil, $0, nil, p, nil), "set propagation of \(dest)") }
         }
         if opts.attrSet != 0 || opts.attrClear != 0 {
             let fd = try sys(open(cleanPath("/" + dest)), "open \(dest) in rootfs")
             defer { close(fd) }
             // AT_EMPTY_PATH | AT_RECURSIVE
-            try sys(hk_mount_setattr(fd, "", 0x1000 | 0x8000, opts.attrSet, opts.attrClear, 0),
+            try sys(hk_mount_setattr(fd, "", 0x1000 | 0x8000, opts.attrSet, opts.attrClear, 0, -1),
                     "set recursive attributes of \(dest)")
         }
     }
@@ -182,7 +218,7 @@ public struct Rootfs {
                 try at(sub) { try remount($0, flags | MountFlag.bind, what: sub) }
             }
             if flags & MountFlag.rdonly != 0 {
-                try at(dest) { try sys(hk_mount(nil, $0, nil, flags | MountFlag.remount, nil), "remount \(dest) read-only") }
+                _ = try at(dest) { try sys(hk_mount(nil, $0, nil, flags | MountFlag.remount, nil), "remount \(dest) read-only") }
             }
         }
     }

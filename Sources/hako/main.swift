@@ -13,7 +13,7 @@ let version = "0.1.0"
 func usage() -> String {
     var s = "hako - an OCI container runtime\n\nusage: hako [global options] command [options] [arguments]\n\ncommands:\n"
     for c in commands { s += "   " + c.name.padding(10) + c.summary + "\n" }
-    s += "\nglobal options:\n   --root DIR          state directory (default /run/hako)\n"
+    s += "\nglobal options:\n   --root DIR          state directory (default /run/hako; for\n                       other users $XDG_RUNTIME_DIR/hako)\n"
     s += "   --trace             print a timeline of the command's steps (microseconds) to stderr; also HAKO_TRACE=1\n"
     s += "   --log FILE          log file\n   --log-format text|json\n   --debug             debug messages\n"
     s += "   --systemd-cgroup    refused: hako drives cgroupfs only\n   --version, -v\n   --help, -h\n"
@@ -68,7 +68,8 @@ func main() -> Int32 {
             }
             throw UsageError("--systemd-cgroup: hako has no systemd cgroup driver yet; configure the engine for cgroupfs")
         }
-        let root = global["root"] ?? "/run/hako"
+        let root = global["root"] ?? StateStore.defaultRoot(euid: geteuid(),
+                                                                   xdgRuntimeDir: getenv("XDG_RUNTIME_DIR").map { String(cString: $0) })
         let code = try command.run(args, Runtime(root: root, logger: logger))
         logger.trace("done")
         return code

@@ -164,6 +164,11 @@ struct Bundle {
 }
 
 extension JSON {
+    var arrayValue: [JSON]? {
+        if case let .array(a) = self { return a }
+        return nil
+    }
+
     /// Nested get/set by member path, creating objects on the way.
     subscript(path: [String]) -> JSON? {
         get {

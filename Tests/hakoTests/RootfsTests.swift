@@ -90,4 +90,119 @@ final class RootfsTests: ContainerTestCase {
         XCTAssertEqual(r.code, 0, r.err)
         XCTAssertEqual(r.out, "1\n")
     }
+
+    /// rro, rnoexec, ...: mount_setattr(AT_RECURSIVE) reaches the mounts
+    /// under a recursive bind, which a plain "ro" leaves writable. The
+    /// host's /dev has /dev/shm and /dev/pts below it; only mountinfo is read.
+    func testRecursiveMountAttributesReachSubmounts() {
+        let script = "awk '$5 == \"/hostdev/shm\" { print $6 }' /proc/self/mountinfo"
+        let recursive = inside(script) { c in
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [.object([
+                ("destination", .string("/hostdev")), ("type", .string("bind")), ("source", .string("/dev")),
+                ("options", .array(["rbind", "rro", "rnoexec"].map { .string($0) }))])])
+        }
+        let opts = recursive.split(separator: ",").map(String.init)
+        XCTAssertTrue(opts.contains("ro") && opts.contains("noexec"), "rro/rnoexec on the submount: \(recursive)")
+        let plain = inside(script, name: "plain") { c in
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [.object([
+                ("destination", .string("/hostdev")), ("type", .string("bind")), ("source", .string("/dev")),
+                ("options", .array(["rbind", "ro"].map { .string($0) }))])])
+        }
+        XCTAssertTrue(plain.split(separator: ",").contains("rw"), "plain ro leaves the submount rw: \(plain)")
+    }
+
+    /// A user-namespaced container: root inside is host uid 100000.
+    func userNamespace(_ c: inout JSON) {
+        let map = JSON.array([.object([("containerID", .int(0)), ("hostID", .int(100000)), ("size", .int(65536))])])
+        c[["linux", "uidMappings"]] = map
+        c[["linux", "gidMappings"]] = map
+        c[["linux", "namespaces"]] = .array((c["linux"]?["namespaces"]?.arrayValue ?? []) + [.object([("type", .string("user"))])])
+    }
+
+    func idmapSource() throws -> String {
+        let dir = Harness.work + "/idmap-\(Harness.newID("src"))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/root-owned", contents: Data("x".utf8))
+        FileManager.default.createFile(atPath: dir + "/user-owned", contents: Data("x".utf8))
+        XCTAssertEqual(chown(dir + "/user-owned", 1000, 1000), 0)
+        return dir
+    }
+
+    func idmapMount(_ source: String, _ options: [String], own: Bool = false) -> JSON {
+        // /tmp exists in the shared test rootfs: the container's root,
+        // host uid 100000, could not make a directory there.
+        var m: [(String, JSON)] = [("destination", .string("/tmp")), ("type", .string("bind")), ("source", .string(source)),
+                                   ("options", .array(options.map { .string($0) }))]
+        if own {
+            // On-disk 0 is shown as host 100005, which the container sees as 5.
+            let map = JSON.array([.object([("containerID", .int(0)), ("hostID", .int(100005)), ("size", .int(1))])])
+            m += [("uidMappings", map), ("gidMappings", map)]
+        }
+        return .object(m)
+    }
+
+    func testIdmappedMountShowsOwnersThroughTheContainersMapping() throws {
+        let src = try idmapSource()
+        defer { try? FileManager.default.removeItem(atPath: src) }
+        let script = "stat -c '%u:%g' /tmp/root-owned /tmp/user-owned; touch /tmp/made-inside && echo made"
+        let plain = inside(script + "; true", name: "plain") { c in
+            self.userNamespace(&c)
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [self.idmapMount(src, ["bind"])])
+        }
+        XCTAssertTrue(plain.hasPrefix("65534:65534\n65534:65534"), "without idmap the host's owners are unmapped: \(plain)")
+        let mapped = inside(script) { c in
+            self.userNamespace(&c)
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [self.idmapMount(src, ["bind", "idmap"])])
+        }
+        XCTAssertEqual(mapped, "0:0\n1000:1000\nmade")
+        var st = stat()
+        XCTAssertEqual(stat(src + "/made-inside", &st), 0)
+        XCTAssertEqual(st.st_uid, 0, "a file the container's root makes through the idmapped mount is the host's root's")
+    }
+
+    func testIdmappedMountWithItsOwnMappings() throws {
+        let src = try idmapSource()
+        defer { try? FileManager.default.removeItem(atPath: src) }
+        let out = inside("stat -c '%u:%g' /tmp/root-owned /tmp/user-owned") { c in
+            self.userNamespace(&c)
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [self.idmapMount(src, ["rbind", "ridmap"], own: true)])
+        }
+        XCTAssertEqual(out, "5:5\n65534:65534", "0 maps to 5; 1000 is outside the mount's mapping")
+    }
+
+    func testIdmapMistakesAreErrorsNamingTheMount() throws {
+        let src = try idmapSource()
+        defer { try? FileManager.default.removeItem(atPath: src) }
+        let noUserns = bundle(args: ["true"]) { c in
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [self.idmapMount(src, ["bind", "idmap"])])
+        }
+        let k = noUserns.config["mounts"]!.arrayValue!.count - 1
+        let r = noUserns.run()
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("config.json: mounts[\(k)].options: idmap without the mount's own uidMappings needs a new user namespace"), r.err)
+        let noOption = bundle(args: ["true"]) { c in
+            let map = JSON.array([.object([("containerID", .int(0)), ("hostID", .int(1)), ("size", .int(1))])])
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [.object([
+                ("destination", .string("/tmp")), ("type", .string("bind")), ("source", .string(src)),
+                ("options", .array([.string("bind")])), ("uidMappings", map), ("gidMappings", map)])])
+        }
+        let n = noOption.run()
+        XCTAssertTrue(n.code == 1 && n.err.contains("config.json: mounts[\(k)].uidMappings: needs the idmap or ridmap option"), n.err)
+    }
+
+    /// tmpcopyup: /bin made a tmpfs still holds busybox and its ~400
+    /// symlinks, or the container's sh could not even start.
+    func testTmpcopyupFillsTheTmpfsWithWhatItCovers() {
+        var st = stat()
+        XCTAssertEqual(lstat(Harness.rootfs + "/bin/busybox", &st), 0)
+        let mode = String(st.st_mode & 0o7777, radix: 8)
+        let out = inside("awk '$2 == \"/bin\" { print $3 }' /proc/mounts; stat -c %a /bin/busybox; readlink /bin/ls; ls /bin | wc -l") { c in
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []) + [.object([
+                ("destination", .string("/bin")), ("type", .string("tmpfs")), ("source", .string("tmpfs")),
+                ("options", .array(["tmpcopyup", "mode=755"].map { .string($0) }))])])
+        }
+        let lines = out.split(separator: "\n").map(String.init)
+        XCTAssertEqual(Array(lines.prefix(3)), ["tmpfs", mode, "busybox"], out)
+        XCTAssertEqual(Int(lines.last ?? ""), Files.list(Harness.rootfs + "/bin").count)
+    }
 }

@@ -29,8 +29,9 @@ int hk_umount2(const char *target, int flags);
 int hk_open_tree(int dirfd, const char *path, unsigned int flags);
 int hk_move_mount(int from_dirfd, const char *from_path, int to_dirfd,
                   const char *to_path, unsigned int flags);
+// userns_fd: the user namespace of MOUNT_ATTR_IDMAP, else ignored.
 int hk_mount_setattr(int dirfd, const char *path, unsigned int flags,
-                     uint64_t attr_set, uint64_t attr_clr, uint64_t propagation);
+                     uint64_t attr_set, uint64_t attr_clr, uint64_t propagation, int userns_fd);
 // openat2(2) with the given RESOLVE_* flags.
 int hk_openat2(int dirfd, const char *path, uint64_t flags, uint64_t mode,
                uint64_t resolve);
@@ -64,6 +65,9 @@ int hk_pidfd_send_signal(int pidfd, int sig);
 int hk_send_fd(int sock, int fd, const char *payload, size_t len);
 // Receives one fd; the data goes to buf. Returns the fd or -1.
 int hk_recv_fd(int sock, char *buf, size_t len);
+// One message of up to len bytes, and the descriptor sent with it (*fd, -1
+// if none). Returns the message's length, 0 at end of file, -1 on error.
+long hk_recv_msg_fd(int sock, char *buf, size_t len, int *fd);
 // Opens a new pty master on `ptmx`, unlocks it and writes the slave's number.
 int hk_open_pty(const char *ptmx, int *slave_number);
 int hk_set_winsize(int fd, unsigned short rows, unsigned short cols);
@@ -103,5 +107,7 @@ int hk_personality(unsigned long persona);
 /// major(3) and minor(3), which are macros.
 unsigned int hk_major(dev_t dev);
 unsigned int hk_minor(dev_t dev);
+// copy_file_range(2) from the current offsets, up to len bytes.
+long hk_copy_file_range(int from, int to, long len);
 
 #endif

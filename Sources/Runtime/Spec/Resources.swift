@@ -42,6 +42,14 @@ public struct Resources {
     public var rdma: [(String, Rdma)]
     public var unified: [(String, String)]
 
+    /// Whether anything beyond device rules is set: what a rootless
+    /// container without a cgroup cannot honour (its devices are the
+    /// user namespace's to refuse anyway).
+    public var hasLimits: Bool {
+        memory != nil || cpu != nil || pids != nil || blockIO != nil || !hugepageLimits.isEmpty
+            || network != nil || !rdma.isEmpty || !unified.isEmpty
+    }
+
     public init(_ f: Field) throws {
         devices = try f.list("devices") { d in
             let type = try d.string("type")

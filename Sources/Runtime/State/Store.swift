@@ -8,6 +8,14 @@ public struct StateStore {
 
     public init(root: String) { self.root = root }
 
+    /// --root's default: /run/hako for root; for another user, who cannot
+    /// write /run, the per-user runtime directory, as runc and crun do.
+    public static func defaultRoot(euid: uid_t, xdgRuntimeDir: String?) -> String {
+        if euid == 0 { return "/run/hako" }
+        if let x = xdgRuntimeDir, !x.isEmpty { return x + "/hako" }
+        return "/run/user/\(euid)/hako"
+    }
+
     public static func validate(id: String) throws {
         let ok = !id.isEmpty && id != "." && id != ".." && id.utf8.count <= 1024 && id.unicodeScalars.allSatisfy {
             ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_+-.".unicodeScalars.contains($0)
