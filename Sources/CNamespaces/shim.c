@@ -154,20 +154,9 @@ int hk_send_fd(int sock, int fd, const char *payload, size_t len) {
     return r < 0 ? -1 : 0;
 }
 int hk_recv_fd(int sock, char *buf, size_t len) {
-    char control[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = {.iov_base = buf, .iov_len = len};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1,
-                         .msg_control = control, .msg_controllen = sizeof(control)};
-    ssize_t r;
-    do r = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC); while (r < 0 && errno == EINTR);
-    if (r < 0) return -1;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    if (!c || c->cmsg_type != SCM_RIGHTS) {
-        errno = EBADMSG;
-        return -1;
-    }
     int fd;
-    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    if (hk_recv_msg_fd(sock, buf, len, &fd) < 0) return -1;
+    if (fd < 0) errno = EBADMSG;
     return fd;
 }
 long hk_recv_msg_fd(int sock, char *buf, size_t len, int *fd) {

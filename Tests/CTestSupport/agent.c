@@ -19,7 +19,8 @@ int hk_test_listen(const char *path) {
     return s;
 }
 
-int hk_test_seccomp_agent(int server, char *payload, size_t len, int count, int error) {
+// Accepts the runtime's connection and takes the listener and its payload.
+static int receive_listener(int server, char *payload, size_t len) {
     int c = accept4(server, NULL, NULL, SOCK_CLOEXEC);
     if (c < 0) return -errno;
     char control[CMSG_SPACE(sizeof(int))];
@@ -33,6 +34,12 @@ int hk_test_seccomp_agent(int server, char *payload, size_t len, int count, int 
     if (!h || h->cmsg_type != SCM_RIGHTS) return -EBADMSG;
     int fd;
     memcpy(&fd, CMSG_DATA(h), sizeof(int));
+    return fd;
+}
+
+int hk_test_seccomp_agent(int server, char *payload, size_t len, int count, int error) {
+    int fd = receive_listener(server, payload, len);
+    if (fd < 0) return fd;
     int answered = 0;
     for (; answered < count; answered++) {
         struct seccomp_notif req;
@@ -47,19 +54,8 @@ int hk_test_seccomp_agent(int server, char *payload, size_t len, int count, int 
 
 int hk_test_seccomp_agent_continue(int server, char *payload, size_t len, const int *deny, int error,
                                    unsigned *seen, int timeout_ms) {
-    int c = accept4(server, NULL, NULL, SOCK_CLOEXEC);
-    if (c < 0) return -errno;
-    char control[CMSG_SPACE(sizeof(int))];
-    struct iovec iov = { .iov_base = payload, .iov_len = len - 1 };
-    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
-    ssize_t n = recvmsg(c, &m, MSG_CMSG_CLOEXEC);
-    close(c);
-    if (n < 0) return -errno;
-    payload[n] = 0;
-    struct cmsghdr *h = CMSG_FIRSTHDR(&m);
-    if (!h || h->cmsg_type != SCM_RIGHTS) return -EBADMSG;
-    int fd;
-    memcpy(&fd, CMSG_DATA(h), sizeof(int));
+    int fd = receive_listener(server, payload, len);
+    if (fd < 0) return fd;
     int total = 0;
     for (;;) {
         struct pollfd p = { .fd = fd, .events = POLLIN };
