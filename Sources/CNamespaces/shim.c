@@ -337,3 +337,7 @@ unsigned int hk_minor(dev_t dev) { return minor(dev); }
 long hk_copy_file_range(int from, int to, long len) {
     return (long)copy_file_range(from, NULL, to, NULL, (size_t)len, 0);
 }
+long hk_fs_type(int fd) {
+    struct statfs s;
+    return fstatfs(fd, &s) < 0 ? -1 : (long)s.f_type;
+}

@@ -16,7 +16,7 @@ enum Credentials {
     }
 
     static func setOOMScoreAdj(_ value: Int32) throws {
-        do { try Files.write("/proc/self/oom_score_adj", String(value)) } catch let e as SystemError {
+        do { try Files.writeProcfs("/proc/self/oom_score_adj", String(value)) } catch let e as SystemError {
             throw SpecError("process.oomScoreAdj", e.description)
         }
     }

@@ -69,8 +69,8 @@ enum IdmappedMounts {
         }
         if pid < 0 { throw SystemError("clone a user namespace for \(field)") }
         do {
-            try Files.write("/proc/\(pid)/uid_map", UserNamespace.text(uid))
-            try Files.write("/proc/\(pid)/gid_map", UserNamespace.text(gid))
+            try Files.writeProcfs("/proc/\(pid)/uid_map", UserNamespace.text(uid))
+            try Files.writeProcfs("/proc/\(pid)/gid_map", UserNamespace.text(gid))
         } catch {
             throw SpecError(field + ".uidMappings", "\(error)")
         }

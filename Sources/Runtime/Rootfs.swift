@@ -315,8 +315,8 @@ public struct Rootfs {
     static func writeSysctls(_ sysctl: [(String, String)]) throws {
         for (key, value) in sysctl {
             let path = "/proc/sys/" + key.replacingOccurrences(".", with: "/")
-            do { try Files.write(path, value) } catch let e as SystemError {
-                throw SpecError("linux.sysctl.\(key)", e.description)
+            do { try Files.writeProcfs(path, value) } catch {
+                throw SpecError("linux.sysctl.\(key)", "\(error)")
             }
         }
     }

@@ -25,7 +25,7 @@ enum SecurityLabels {
     static func setExecLabels(_ p: Process, logger: Logger) throws {
         if let profile = p.apparmorProfile, !profile.isEmpty {
             let attr = Files.exists("/proc/self/attr/apparmor/exec") ? "/proc/self/attr/apparmor/exec" : "/proc/self/attr/exec"
-            do { try Files.write(attr, "exec " + profile) } catch {
+            do { try Files.writeProcfs(attr, "exec " + profile) } catch {
                 throw SpecError("process.apparmorProfile", "apply \"\(profile)\": \(error)")
             }
         }
@@ -34,7 +34,7 @@ enum SecurityLabels {
                 logger.warn("config.json: process.selinuxLabel: SELinux is not enabled on this host; not applied")
                 return
             }
-            do { try Files.write("/proc/self/attr/exec", label) } catch {
+            do { try Files.writeProcfs("/proc/self/attr/exec", label) } catch {
                 throw SpecError("process.selinuxLabel", "apply \"\(label)\": \(error)")
             }
         }

@@ -23,11 +23,11 @@ enum UserNamespace {
             if !privileged, kind == "gid" {
                 // The kernel's condition for an unprivileged gid_map; it
                 // also means the container cannot call setgroups.
-                do { try Files.write("/proc/\(pid)/setgroups", "deny") } catch {
+                do { try Files.writeProcfs("/proc/\(pid)/setgroups", "deny") } catch {
                     throw SpecError(field, "\(error)")
                 }
             }
-            do { try Files.write("/proc/\(pid)/\(kind)_map", text) } catch { throw SpecError(field, "\(error)") }
+            do { try Files.writeProcfs("/proc/\(pid)/\(kind)_map", text) } catch { throw SpecError(field, "\(error)") }
             return
         }
         let tool = "new\(kind)map"

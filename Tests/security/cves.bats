@@ -103,6 +103,26 @@ SH
     [ -z "$(hk list -q)" ]
 }
 
+@test "CVE-2025-52881: a procfs write is refused when something is mounted over its file" {
+    # A sysctl whose file the config covers: first with a plain file, then
+    # with another procfs file (kernel.domainname's), which would otherwise
+    # take the write meant for kernel.hostname.
+    echo decoy > "$T/decoy"
+    cfg '.linux.sysctl = {"kernel.hostname": "written"} | .mounts += [{"destination": "/proc/sys/kernel/hostname", "type": "bind", "source": $d, "options": ["bind"]}]' --arg d "$T/decoy"
+    args cat /proc/sys/kernel/hostname
+    run hk run --bundle "$B" "$NAME"
+    [ "$status" -eq 1 ] && [[ "$output" == *"linux.sysctl.kernel.hostname: /proc/sys/kernel/hostname is not a procfs file"* ]] || { echo "$output"; false; }
+    [ "$(cat "$T/decoy")" = decoy ]
+    cfg '.mounts[-1].source = "/proc/sys/kernel/domainname"'
+    run hk run --bundle "$B" "$NAME"
+    [ "$status" -eq 1 ] && [[ "$output" == *"linux.sysctl.kernel.hostname: /proc/sys/kernel/hostname is covered by another mount"* ]] || { echo "$output"; false; }
+    [ -z "$(hk list -q)" ]
+    # Uncovered, the same sysctl is written.
+    cfg 'del(.mounts[-1])'
+    run hk run --bundle "$B" "$NAME"
+    [ "$status" -eq 0 ] && [ "$output" = written ]
+}
+
 @test "CVE-2022-29162: the inheritable set stays empty unless the config asks" {
     cfg '.process.capabilities = {"bounding": ["CAP_KILL", "CAP_CHOWN"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
     args sh -c 'grep -E "^Cap(Inh|Amb)" /proc/self/status'

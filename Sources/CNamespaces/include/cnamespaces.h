@@ -107,6 +107,8 @@ int hk_personality(unsigned long persona);
 /// major(3) and minor(3), which are macros.
 unsigned int hk_major(dev_t dev);
 unsigned int hk_minor(dev_t dev);
+// fstatfs(2)'s f_type of fd (a *_SUPER_MAGIC), or -1.
+long hk_fs_type(int fd);
 // copy_file_range(2) from the current offsets, up to len bytes.
 long hk_copy_file_range(int from, int to, long len);
 

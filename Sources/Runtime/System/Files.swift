@@ -53,6 +53,23 @@ public enum Files {
         try writeAll(fd, Array(text.utf8), path)
     }
 
+    /// Writes a procfs attribute (sysctl, id maps, LSM labels, oom_score_adj)
+    /// only if it is what its path claims (CVE-2025-52881): a procfs file
+    /// on the mount of /proc itself. A file or another procfs file bound
+    /// over it, by the config or from inside, would take the write elsewhere.
+    public static func writeProcfs(_ path: String, _ text: String) throws {
+        let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open \(path)") }
+        defer { close(fd) }
+        if hk_fs_type(fd) != 0x9FA0 /* PROC_SUPER_MAGIC */ {
+            throw RuntimeError("\(path) is not a procfs file: refusing to write to it")
+        }
+        if let here = mountID(fd: fd), let proc = mountID("/proc"), here != proc {
+            throw RuntimeError("\(path) is covered by another mount: refusing to write to it")
+        }
+        try writeAll(fd, Array(text.utf8), path)
+    }
+
     /// Writes through a temporary file and rename, so readers never see half a file.
     public static func writeAtomically(_ path: String, _ text: String, mode: mode_t = 0o600,
                                        at dirfd: Int32 = AT_FDCWD) throws {
@@ -105,6 +122,10 @@ public enum Files {
         let fd = open(path, HK_O_PATH | O_CLOEXEC)
         if fd < 0 { return nil }
         defer { close(fd) }
+        return mountID(fd: fd)
+    }
+
+    public static func mountID(fd: Int32) -> Int? {
         guard let info = readText("/proc/self/fdinfo/\(fd)") else { return nil }
         for line in info.split(separator: "\n") where line.hasPrefix("mnt_id:") {
             return Int(String(line.dropFirst(7)).trimmingWhitespace)
