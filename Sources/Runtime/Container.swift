@@ -128,11 +128,11 @@ public struct Runtime {
         var madeCgroups: [String] = []
         do {
             madeCgroups = try cgroup.create()
-        } catch let e as SystemError where geteuid() != 0 && [EACCES, EPERM, EROFS].contains(e.errno) {
+        } catch let e as SystemError where Rootless.active && [EACCES, EPERM, EROFS].contains(e.errno) {
             // Rootless without a delegated cgroup: the container runs in
             // the caller's cgroup, as with crun; limits cannot be kept.
             if linux?.resources?.hasLimits == true {
-                logger.warn("linux.resources ignored: no cgroup can be created by uid \(geteuid()) (\(e))")
+                logger.warn("linux.resources ignored: no cgroup can be created without root on the host (\(e))")
             } else {
                 logger.debug("rootless: no cgroup (\(e))")
             }

@@ -193,7 +193,16 @@ public struct Rootfs {
         let dest = m.destination
         switch cgroup.layout {
         case .none:
-            throw RuntimeError("a cgroup mount was asked for but the host has no cgroup filesystem")
+            // No cgroup of its own (rootless, without delegation): the
+            // host's hierarchies, read-only as asked, as crun does then.
+            guard !Files.list("/sys/fs/cgroup").isEmpty else {
+                throw RuntimeError("a cgroup mount was asked for but the host has no cgroup filesystem")
+            }
+            var bind = m
+            bind.source = "/sys/fs/cgroup"
+            var o = opts
+            o.flags |= MountFlag.bind | MountFlag.rec
+            try bindMount(bind, o)
         case .unified:
             let target = try make(dest, .directory)
             defer { close(target) }

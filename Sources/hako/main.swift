@@ -68,8 +68,8 @@ func main() -> Int32 {
             }
             throw UsageError("--systemd-cgroup: hako has no systemd cgroup driver yet; configure the engine for cgroupfs")
         }
-        let root = global["root"] ?? StateStore.defaultRoot(euid: geteuid(),
-                                                                   xdgRuntimeDir: getenv("XDG_RUNTIME_DIR").map { String(cString: $0) })
+        let root = global["root"] ?? StateStore.defaultRoot(euid: geteuid(), xdgRuntimeDir: environment("XDG_RUNTIME_DIR"),
+                                                                   user: environment("USER"))
         let code = try command.run(args, Runtime(root: root, logger: logger))
         logger.trace("done")
         return code
@@ -80,3 +80,5 @@ func main() -> Int32 {
 }
 
 exit(main())
+
+func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }

@@ -38,7 +38,8 @@ public struct ContainerState {
     public var rootfsMountBelow: Int?
 
     /// The container's cgroup, as this host lays its hierarchies out now.
-    public var cgroup: Cgroup { Cgroup(layout: CgroupLayout.detect(), path: cgroupPath) }
+    /// The container's cgroup; none when create made none (rootless).
+    public var cgroup: Cgroup { Cgroup(layout: cgroups.isEmpty ? .none : CgroupLayout.detect(), path: cgroupPath) }
 
     public static let ociVersion = "1.2.0"
 

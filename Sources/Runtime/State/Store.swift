@@ -9,11 +9,14 @@ public struct StateStore {
     public init(root: String) { self.root = root }
 
     /// --root's default: /run/hako for root; for another user, who cannot
-    /// write /run, the per-user runtime directory, as runc and crun do.
-    public static func defaultRoot(euid: uid_t, xdgRuntimeDir: String?) -> String {
-        if euid == 0 { return "/run/hako" }
-        if let x = xdgRuntimeDir, !x.isEmpty { return x + "/hako" }
-        return "/run/user/\(euid)/hako"
+    /// write /run, the per-user runtime directory, as runc and crun do. Root
+    /// of a user namespace (podman's rootless mode calls the runtime so,
+    /// without --root) counts as that user unless $USER says root.
+    public static func defaultRoot(euid: uid_t, xdgRuntimeDir: String?, user: String?) -> String {
+        let xdg = xdgRuntimeDir.flatMap { $0.isEmpty ? nil : $0 + "/hako" }
+        if euid != 0 { return xdg ?? "/run/user/\(euid)/hako" }
+        if let xdg, user != "root", Rootless.inUserNamespace() { return xdg }
+        return "/run/hako"
     }
 
     public static func validate(id: String) throws {
