@@ -16,18 +16,41 @@ struct Terminal {
         if master < 0 { throw SystemError("open /dev/ptmx") }
         defer { close(master) }
         let slavePath = "/dev/pts/\(number)"
-        let slave = try sys(open(slavePath, O_RDWR | O_NOCTTY | O_CLOEXEC), "open \(slavePath)")
-        if let size { _ = hk_set_winsize(master, size.height, size.width) }
-        // /dev/console is a bind mount of the slave.
-        if console, access("/dev/console", F_OK) != 0 {
-            let f = open("/dev/console", O_CREAT | O_WRONLY | O_CLOEXEC, 0o666)
-            if f >= 0 { close(f) }
+        let slave = try sys(open(slavePath, O_RDWR | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC), "open \(slavePath)")
+        // CVE-2025-52565: what is bound on /dev/console must be the pty
+        // slave, and /dev/console a file of the container's /dev, not a
+        // symlink that would carry the mount elsewhere. Both by descriptor.
+        var st = stat()
+        guard fstat(slave, &st) == 0, (st.st_mode & S_IFMT) == S_IFCHR, (136...143).contains(hk_major(st.st_rdev)) else {
+            close(slave)
+            throw RuntimeError("\(slavePath) is not a pty slave: refusing it as the terminal")
         }
-        if console { try sys(hk_mount(slavePath, "/dev/console", nil, MountFlag.bind, nil), "bind \(slavePath) on /dev/console") }
+        if let size { _ = hk_set_winsize(master, size.height, size.width) }
+        if console {
+            do { try bindConsole(slave: slave) } catch { close(slave); throw error }
+        }
         let name = Array("/dev/ptmx".utf8CString).map { $0 }
         try sys(name.withUnsafeBufferPointer { hk_send_fd(consoleSocket, master, $0.baseAddress, $0.count - 1) },
                 "send pty master to console socket")
         return Terminal(slave: slave)
+    }
+
+    static func bindConsole(slave: Int32) throws {
+        var target = open("/dev/console", HK_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        if target < 0, errno == ENOENT {
+            let f = open("/dev/console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o666)
+            if f >= 0 { close(f) }
+            target = open("/dev/console", HK_O_PATH | O_NOFOLLOW | O_CLOEXEC)
+        }
+        if target < 0 { throw SystemError("open /dev/console") }
+        defer { close(target) }
+        var st = stat()
+        try sys(fstat(target, &st), "stat /dev/console")
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFREG || type == S_IFCHR else {
+            throw RuntimeError("/dev/console is \(type == S_IFLNK ? "a symlink" : "not a file or device"): refusing to mount the terminal on it")
+        }
+        try sys(hk_mount(Rootfs.procPath(slave), Rootfs.procPath(target), nil, MountFlag.bind, nil), "bind the pty on /dev/console")
     }
 
     /// Makes the slave the controlling terminal and the standard streams.

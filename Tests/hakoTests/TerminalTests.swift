@@ -6,11 +6,9 @@ import HakoRuntime
 import XCTest
 
 final class TerminalTests: ContainerTestCase {
-    func testConsoleSocketReceivesThePtyMaster() throws {
-        let sockPath = Harness.work + "/console-\(getpid()).sock"
+    func consoleListener(_ sockPath: String) -> Int32 {
         unlink(sockPath)
         let listener = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(listener); unlink(sockPath) }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
@@ -19,7 +17,13 @@ final class TerminalTests: ContainerTestCase {
         let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
         XCTAssertEqual(bound, 0)
         XCTAssertEqual(listen(listener, 1), 0)
+        return listener
+    }
 
+    func testConsoleSocketReceivesThePtyMaster() throws {
+        let sockPath = Harness.work + "/console-\(getpid()).sock"
+        let listener = consoleListener(sockPath)
+        defer { close(listener); unlink(sockPath) }
         let b = bundle(args: ["sh", "-c", "tty; stty size; test -c /dev/console && echo console-ok"]) { c in
             c[["process", "terminal"]] = .bool(true)
             c[["process", "consoleSize"]] = .object([("height", .int(33)), ("width", .int(101))])
@@ -42,6 +46,28 @@ final class TerminalTests: ContainerTestCase {
         }
         close(master)
         XCTAssertEqual(output.replacingOccurrences(of: "\r", with: ""), "/dev/pts/0\n33 101\nconsole-ok\n")
+    }
+
+    /// CVE-2025-52565: an image whose /dev/console is a symlink (the config
+    /// keeps the image's /dev) must not get the pty mounted on its target.
+    func testConsoleSymlinkInTheImageIsRefused() throws {
+        let rootfs = Harness.work + "/console-rootfs-\(getpid())"
+        XCTAssertEqual(Harness.sh("rm -rf \(rootfs) && cp -a \(Harness.rootfs) \(rootfs) && echo untouched > \(rootfs)/etc/target && mkdir -p \(rootfs)/dev && ln -sf /etc/target \(rootfs)/dev/console").code, 0)
+        defer { _ = Harness.sh("rm -rf \(rootfs)") }
+        let sockPath = Harness.work + "/console-cve-\(getpid()).sock"
+        let listener = consoleListener(sockPath)
+        defer { close(listener); unlink(sockPath) }
+        let b = bundle(args: ["cat", "/etc/target"]) { c in
+            c[["process", "terminal"]] = .bool(true)
+            c[["root", "path"]] = .string(rootfs)
+            c[["root", "readonly"]] = .bool(false)
+            c[["mounts"]] = .array((c["mounts"]?.arrayValue ?? []).filter { $0["destination"] != .string("/dev") })
+        }
+        let r = b.hako("create", ["--console-socket", sockPath])
+        XCTAssertEqual(r.code, 1)
+        XCTAssertTrue(r.err.contains("/dev/console is a symlink: refusing to mount the terminal on it"), r.err)
+        XCTAssertEqual(try String(contentsOfFile: rootfs + "/etc/target", encoding: .utf8), "untouched\n")
+        XCTAssertEqual(b.hako("state").code, 1, "nothing is left")
     }
 
     func testTerminalWithoutConsoleSocketIsAnError() {
