@@ -245,12 +245,14 @@ enum JSONPath {
     private static func remove(_ path: Substring, from node: JSON, at here: String, removed: inout (String, Int)?) -> JSON? {
         switch node {
         case let .object(members):
-            // The longest key that the path starts with, followed by the end, "." or "[".
+            // The longest key that the path starts with, followed by the end,
+            // "." or "["; of duplicate keys the last, which is the one that
+            // counts (JSON's subscript, like Go's decoder in runc).
             var best: Int? = nil
             for (k, m) in members.enumerated() where path.hasPrefix(m.0) {
                 let after = path.dropFirst(m.0.count)
                 if after.isEmpty || after.first == "." || after.first == "[" {
-                    if best == nil || m.0.count > members[best!].0.count { best = k }
+                    if best == nil || m.0.count >= members[best!].0.count { best = k }
                 }
             }
             guard let k = best else { return nil }
@@ -259,7 +261,7 @@ enum JSONPath {
             var copy = members
             let childPath = here.isEmpty ? key : here + "." + key
             if rest.isEmpty {
-                copy.remove(at: k)
+                copy.removeAll { $0.0 == key }
                 return .object(copy)
             }
             if rest.first == "." { rest = rest.dropFirst() }
