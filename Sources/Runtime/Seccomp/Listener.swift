@@ -30,6 +30,9 @@ struct SeccompListener {
         if slot < 0 { throw SystemError("reserve a descriptor for the seccomp listener") }
         close(slot)
         let bytes = Array(payload.utf8)
+        // An ignored SIGCHLD (inherited from the engine) would reap the
+        // helper before we can read its status.
+        signal(SIGCHLD, SIG_DFL)
         let helper = hk_clone(0x400 /* CLONE_FILES */)
         if helper < 0 { throw SystemError("clone the seccomp listener's sender") }
         if helper == 0 {
