@@ -32,6 +32,10 @@ cd "$rt"
 cgroups_before=$(mktemp)
 find /sys/fs/cgroup -mindepth 1 -type d ! -path '*/process_api*' 2>/dev/null | sort > "$cgroups_before"
 containers_before=$(mktemp)
+# Controllers the hugetlb programs get enabled in the hybrid host's cgroup2
+# root are put back as they were.
+unified=/sys/fs/cgroup/unified/cgroup.subtree_control
+subtree_before=$(cat "$unified" 2>/dev/null || true)
 for name in $tests; do
     "$runtime" list -q 2>/dev/null | sort > "$containers_before" || true
     status=0
@@ -57,3 +61,8 @@ for name in $tests; do
     printf '%-34s %-4s ok=%-4s not_ok=%-4s exit=%s\n' "$name" "$verdict" "$pass" "$fail" "$status" | tee -a "$out/summary.txt"
 done
 rm -f "$cgroups_before" "$containers_before"
+if [ -w "$unified" ]; then
+    for c in $(cat "$unified"); do
+        case " $subtree_before " in *" $c "*) ;; *) echo "-$c" > "$unified" 2>/dev/null || true;; esac
+    done
+fi
