@@ -138,9 +138,10 @@ public struct BundleCheck {
             add("linux.sysctl.\(key)", "this kernel has no such sysctl")
         }
         if let cpus = linux.resources?.cpu?.cpus, let wanted = ProcessSettings.bitmap(cpus),
-           let online = Files.readText("/sys/devices/system/cpu/online").flatMap({ ProcessSettings.bitmap(String($0).trimmingWhitespace) }) {
+           let onlineList = Files.readText("/sys/devices/system/cpu/online")?.trimmingWhitespace,
+           let online = ProcessSettings.bitmap(onlineList) {
             for (i, byte) in wanted.enumerated() where byte & ~(i < online.count ? online[i] : 0) != 0 {
-                add("linux.resources.cpu.cpus", "\"\(cpus)\" names CPUs that are not online (\(Files.readText("/sys/devices/system/cpu/online")?.trimmingWhitespace ?? "?"))")
+                add("linux.resources.cpu.cpus", "\"\(cpus)\" names CPUs that are not online (\(onlineList))")
                 break
             }
         }

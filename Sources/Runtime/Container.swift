@@ -101,10 +101,9 @@ public struct Runtime {
         if let user = linux?.namespace(.user), user.path == nil, linux?.uidMappings.isEmpty != false {
             throw SpecError("linux.uidMappings", "are required for a new user namespace")
         }
-        for m in spec.mounts where m.uidMappings.isEmpty {
+        for m in spec.mounts where m.isIdmapped && m.uidMappings.isEmpty {
             // idmap without mappings of its own takes the container's.
-            if try MountOptions(m.options, path: m.path + ".options").idmap != nil,
-               linux?.namespace(.user) == nil || linux?.namespace(.user)?.path != nil {
+            if linux?.namespace(.user) == nil || linux?.namespace(.user)?.path != nil {
                 throw SpecError(m.path + ".options", "idmap without the mount's own uidMappings needs a new user namespace (linux.namespaces, linux.uidMappings)")
             }
         }

@@ -19,7 +19,7 @@ enum IdmappedMounts {
     /// Sends the init one detached, idmapped mount per idmap/ridmap entry
     /// of `mounts`, tagged with the entry's index.
     static func send(_ mounts: [Mount], bundle: String, initPid: Int32, over sync: SyncChannel) throws {
-        for (k, m) in mounts.enumerated() {
+        for (k, m) in mounts.enumerated() where m.isIdmapped {
             let opts = try MountOptions(m.options, path: m.path + ".options")
             guard let idmap = opts.idmap else { continue }
             let tree = try prepare(m, recursiveBind: opts.isRecursive, idmap: idmap, bundle: bundle, initPid: initPid)
@@ -65,7 +65,7 @@ enum IdmappedMounts {
         close(fds[0])
         defer {
             close(fds[1])
-            if pid > 0 { _ = SeccompListener.reap(pid) }
+            if pid > 0 { _ = try? Exec.wait(pid, timeoutSeconds: nil) }
         }
         if pid < 0 { throw SystemError("clone a user namespace for \(field)") }
         do {

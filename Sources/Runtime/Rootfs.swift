@@ -89,7 +89,7 @@ public struct Rootfs {
     /// `idmapped`: detached idmapped mounts hako prepared, by index in `mounts`.
     func mountAll(_ mounts: [Mount], cgroup: Cgroup, cgroupNamespace: Bool, mountLabel: String? = nil,
                   idmapped: [Int: Int32] = [:], sysfsByBind: Bool = false) throws {
-        for (k, var m) in mounts.enumerated() {
+        for (k, m) in mounts.enumerated() {
             var opts = try MountOptions(m.options, path: m.path + ".options")
             if let label = mountLabel, !opts.isBind, m.type != "bind" { opts.data.append("context=\"\(label)\"") }
             let type = m.type ?? ""
@@ -97,9 +97,7 @@ public struct Rootfs {
                 if type == "cgroup" || type == "cgroup2" {
                     try mountCgroup(m, opts, cgroup: cgroup, namespace: cgroupNamespace)
                 } else if type == "sysfs", sysfsByBind {
-                    m.source = "/sys"
-                    opts.flags |= MountFlag.bind | MountFlag.rec
-                    try bindMount(m, opts)
+                    try bindMount(m, opts, fromHost: "/sys")
                 } else if let tree = idmapped[k] {
                     try attach(tree, m, opts)
                 } else if opts.isBind || type == "bind" {
@@ -143,6 +141,15 @@ public struct Rootfs {
                 try remount($0, extra | MountFlag.bind, what: m.destination)
             }
         }
+    }
+
+    /// A filesystem the container may not mount itself, recursively bound
+    /// from the host's `source` instead, with the entry's options.
+    func bindMount(_ m: Mount, _ opts: MountOptions, fromHost source: String) throws {
+        var bind = m, o = opts
+        bind.source = source
+        o.flags |= MountFlag.bind | MountFlag.rec
+        try bindMount(bind, o)
     }
 
     /// Moves a detached mount (an idmapped bind) onto its destination.
@@ -198,11 +205,7 @@ public struct Rootfs {
             guard !Files.list("/sys/fs/cgroup").isEmpty else {
                 throw RuntimeError("a cgroup mount was asked for but the host has no cgroup filesystem")
             }
-            var bind = m
-            bind.source = "/sys/fs/cgroup"
-            var o = opts
-            o.flags |= MountFlag.bind | MountFlag.rec
-            try bindMount(bind, o)
+            try bindMount(m, opts, fromHost: "/sys/fs/cgroup")
         case .unified:
             let target = try make(dest, .directory)
             defer { close(target) }

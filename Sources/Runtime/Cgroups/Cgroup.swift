@@ -143,9 +143,7 @@ public struct Cgroup {
         return []
     }
 
-    /// Removes directories innermost first. Processes that were just killed
-    /// may linger for a moment, so EBUSY is retried briefly.
-    /// Removes the directories, waiting (a second at most in all) while
+    /// Removes the directories, innermost first, waiting (a second at most in all) while
     /// killed processes are still leaving them. A cgroup that live
     /// processes still hold, such as one cgroupsPath given to several
     /// containers, is theirs: it is left without waiting.

@@ -50,29 +50,22 @@ struct SeccompListener {
             listener = try filter.install()
         } catch {
             kill(helper, SIGKILL)
-            _ = SeccompListener.reap(helper)
+            _ = try? Exec.wait(helper, timeoutSeconds: nil)
             throw error
         }
         if listener != slot {
             // Cannot happen in a single-threaded process; never leave the helper spinning.
             kill(helper, SIGKILL)
-            _ = SeccompListener.reap(helper)
+            _ = try? Exec.wait(helper, timeoutSeconds: nil)
             throw RuntimeError("the seccomp listener got descriptor \(listener ?? -1), not \(slot)")
         }
-        let status = SeccompListener.reap(helper)
+        let status = try? Exec.wait(helper, timeoutSeconds: nil)
         close(slot)
+        // The helper exits with sendmsg's errno; a signal or a lost status is EPIPE.
         if status != 0 {
-            throw SystemError("send the seccomp listener to linux.seccomp.listenerPath", errno: status > 0 ? status : EPIPE)
+            let code = status.map { $0 & 0x7f == 0 ? ($0 >> 8) & 0xff : 0 } ?? 0
+            throw SystemError("send the seccomp listener to linux.seccomp.listenerPath", errno: code > 0 ? code : EPIPE)
         }
-    }
-
-    /// The helper's exit code, or -1 if it did not exit normally.
-    static func reap(_ pid: Int32) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 {
-            if errno != EINTR { return -1 }
-        }
-        return (status & 0x7f) == 0 ? (status >> 8) & 0xff : -1
     }
 }
 

@@ -10,6 +10,9 @@ public struct Mount {
     /// Where this entry sits in config.json, for errors raised while mounting.
     public var path: String
 
+    /// idmap or ridmap: an idmapped bind (IdmappedMounts.swift).
+    public var isIdmapped: Bool { options.contains("idmap") || options.contains("ridmap") }
+
     public init(_ f: Field) throws {
         path = f.path
         let d = try f.required("destination")
@@ -20,16 +23,15 @@ public struct Mount {
         options = try f.strings("options")
         uidMappings = try f.list("uidMappings", IDMapping.init)
         gidMappings = try f.list("gidMappings", IDMapping.init)
-        let idmapped = options.contains("idmap") || options.contains("ridmap")
         if !uidMappings.isEmpty || !gidMappings.isEmpty {
-            if !idmapped { throw SpecError(f.childPath("uidMappings"), "needs the idmap or ridmap option") }
+            if !isIdmapped { throw SpecError(f.childPath("uidMappings"), "needs the idmap or ridmap option") }
             if uidMappings.isEmpty { throw SpecError(f.childPath("uidMappings"), "must be given with gidMappings") }
             if gidMappings.isEmpty { throw SpecError(f.childPath("gidMappings"), "must be given with uidMappings") }
         }
         if options.contains("tmpcopyup"), type != "tmpfs" {
             throw SpecError(f.childPath("options"), "tmpcopyup is for tmpfs mounts only")
         }
-        if idmapped, type != "bind", !options.contains("bind"), !options.contains("rbind") {
+        if isIdmapped, type != "bind", !options.contains("bind"), !options.contains("rbind") {
             throw SpecError(f.childPath("options"), "idmap and ridmap are supported on bind mounts only")
         }
     }
