@@ -15,6 +15,9 @@ setup_file() {
     export U=hakorl$$
     export T=$(mktemp -d /tmp/hako-podman-rootless.XXXXXX)
     chmod 755 "$T"
+    # The user's podman must reach hako whatever the checkout's permissions
+    # (a clone under a 0700 directory hides .build from it): a copy in $T.
+    cp "$HAKO" "$T/hako" && chmod 755 "$T/hako"
     for f in subuid subgid; do cp -p /etc/$f "$T/$f.saved" 2>/dev/null || true; done
     useradd --create-home --home-dir "$T/home" --shell /bin/sh "$U"
     # useradd gives subordinate ids only where login.defs asks it to; make sure.
@@ -32,7 +35,7 @@ events_logger = "file"
 runtime = "hako"
 runtime_supports_json = ["crun", "runc", "hako"]
 [engine.runtimes]
-hako = ["$HAKO"]
+hako = ["$T/hako"]
 CONF
     chmod 644 "$T/containers.conf"
     HAKO=$HAKO "$root/scripts/busybox-bundle" "$T/bundle" true >/dev/null
