@@ -341,3 +341,16 @@ long hk_fs_type(int fd) {
     struct statfs s;
     return fstatfs(fd, &s) < 0 ? -1 : (long)s.f_type;
 }
+
+static int saved_argc;
+static char **saved_argv;
+
+// glibc calls ELF initializers with (argc, argv, envp), static binaries too.
+__attribute__((constructor)) static void save_arguments(int argc, char **argv, char **envp) {
+    (void)envp;
+    saved_argc = argc;
+    saved_argv = argv;
+}
+
+int hk_argc(void) { return saved_argc; }
+char **hk_argv(void) { return saved_argv; }

@@ -89,7 +89,7 @@ public struct BundleCheck {
     func hostProblems(_ spec: Spec) -> [Problem] {
         var out: [Problem] = []
         func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
-        let rootfs = spec.root.map { $0.path.hasPrefix("/") ? cleanPath($0.path) : joinPath(bundle, $0.path) } ?? bundle
+        let rootfs = spec.root.map { $0.path.hasBytePrefix("/") ? cleanPath($0.path) : joinPath(bundle, $0.path) } ?? bundle
 
         if let p = spec.process {
             if let name = p.args.first, let why = BundleCheck.unrunnable(name, env: p.env, rootfs: rootfs) {
@@ -104,7 +104,7 @@ public struct BundleCheck {
         }
         for (k, m) in spec.mounts.enumerated() where m.type == "bind" || m.options.contains("bind") || m.options.contains("rbind") {
             guard let source = m.source else { continue }
-            let path = source.hasPrefix("/") ? source : joinPath(bundle, source)
+            let path = source.hasBytePrefix("/") ? source : joinPath(bundle, source)
             if access(path, F_OK) != 0 { add("mounts[\(k)].source", "\(path) does not exist") }
         }
         let filesystems = Files.readText("/proc/filesystems") ?? ""
@@ -134,7 +134,7 @@ public struct BundleCheck {
                 }
             }
         }
-        for (key, _) in linux.sysctl where access("/proc/sys/" + key.split(separator: ".").joined(separator: "/"), F_OK) != 0 {
+        for (key, _) in linux.sysctl where access("/proc/sys/" + key.split(separator: ".").map(String.init).joined(by: "/"), F_OK) != 0 {
             add("linux.sysctl.\(key)", "this kernel has no such sysctl")
         }
         if let cpus = linux.resources?.cpu?.cpus, let wanted = ProcessSettings.bitmap(cpus),
@@ -184,7 +184,7 @@ public struct BundleCheck {
             return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && (st.st_mode & 0o111) != 0
         }
         if name.contains("/") { return runnable(name) ? nil : "\(name) is not an executable file in the rootfs" }
-        let path = env.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) }
+        let path = env.last(where: { $0.hasBytePrefix("PATH=") }).map { String($0.dropFirst(5)) }
             ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         for dir in path.split(separator: ":") where runnable(String(dir) + "/" + name) { return nil }
         return "executable file \"\(name)\" not found in the rootfs in $PATH (\(path))"
@@ -250,7 +250,7 @@ enum JSONPath {
             // "." or "["; of duplicate keys the last, which is the one that
             // counts (JSON's subscript, like Go's decoder in runc).
             var best: Int? = nil
-            for (k, m) in members.enumerated() where path.hasPrefix(m.0) {
+            for (k, m) in members.enumerated() where path.hasBytePrefix(m.0) {
                 let after = path.dropFirst(m.0.count)
                 if after.isEmpty || after.first == "." || after.first == "[" {
                     if best == nil || m.0.count >= members[best!].0.count { best = k }
@@ -292,10 +292,10 @@ enum JSONPath {
 /// /etc/subuid and /etc/subgid: "name-or-uid:start:count" lines.
 enum SubordinateIDs {
     static func ranges(file: String, uid: uid_t) -> [(start: UInt32, count: UInt32)] {
-        let name = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cString: $0) } }
+        let name = getpwuid(uid).flatMap { $0.pointee.pw_name.map { String(cText: $0) } }
         return (Files.readText(file) ?? "").split(separator: "\n").compactMap { line in
             let f = line.split(separator: ":")
-            guard f.count == 3, f[0] == String(uid) || f[0] == name ?? "",
+            guard f.count == 3, f[0] == String(decimal: uid) || f[0] == name ?? "",
                   let s = UInt32(f[1]), let c = UInt32(f[2]) else { return nil }
             return (s, c)
         }

@@ -73,7 +73,7 @@ public struct Runtime {
     /// Checks what must hold before anything is made; returns the rootfs path.
     static func validate(_ spec: Spec, bundle: String, options: CreateOptions) throws -> String {
         guard let root = spec.root else { throw SpecError("root", "is required") }
-        let rootfs = root.path.hasPrefix("/") ? cleanPath(root.path) : joinPath(bundle, root.path)
+        let rootfs = root.path.hasBytePrefix("/") ? cleanPath(root.path) : joinPath(bundle, root.path)
         if !Files.isDirectory(rootfs) { throw SpecError("root.path", "\(rootfs) is not a directory") }
         if let p = spec.process {
             try SecurityLabels.validate(p)
@@ -289,7 +289,7 @@ public struct Runtime {
         try dir.write(state)
         try logger.step("state written")
         if let pidFile = options.pidFile {
-            try Files.writeAtomically(absolutePath(pidFile), String(pid), mode: 0o644)
+            try Files.writeAtomically(absolutePath(pidFile), String(decimal: pid), mode: 0o644)
         }
         return Created(pid: pid, sync: sync, state: state)
     }
@@ -314,7 +314,7 @@ public struct Runtime {
         }
         if faccessat(dir.fd, "exec.fifo", F_OK, 0) == 0 { return .created }
         if let f = state.freezer, let text = Files.readText(f) {
-            if text.hasPrefix("FROZEN") || text.hasPrefix("1") { return .paused }
+            if text.hasBytePrefix("FROZEN") || text.hasBytePrefix("1") { return .paused }
         }
         return .running
     }
@@ -407,7 +407,7 @@ public struct Runtime {
 
     func thaw(_ s: ContainerState) {
         guard let f = s.freezer else { return }
-        try? Files.write(f, f.hasSuffix("cgroup.freeze") ? "0" : "THAWED")
+        try? Files.write(f, f.hasByteSuffix("cgroup.freeze") ? "0" : "THAWED")
     }
 
     // MARK: delete

@@ -32,7 +32,7 @@ enum CopyUp {
                 var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
                 let n = readlinkat(src, name, &buf, buf.count - 1)
                 if n < 0 { throw SystemError("tmpcopyup: readlink \(what)/\(name)") }
-                try sys(symlinkat(String(cString: buf), dst, name), "tmpcopyup: symlink \(what)/\(name)")
+                try sys(symlinkat(String(cText: buf), dst, name), "tmpcopyup: symlink \(what)/\(name)")
             default:
                 try sys(mknodat(dst, name, st.st_mode, st.st_rdev), "tmpcopyup: mknod \(what)/\(name)")
             }

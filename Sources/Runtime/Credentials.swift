@@ -16,7 +16,7 @@ enum Credentials {
     }
 
     static func setOOMScoreAdj(_ value: Int32) throws {
-        do { try Files.writeProcfs("/proc/self/oom_score_adj", String(value)) } catch let e as SystemError {
+        do { try Files.writeProcfs("/proc/self/oom_score_adj", String(decimal: value)) } catch let e as SystemError {
             throw SpecError("process.oomScoreAdj", e.description)
         }
     }
@@ -69,7 +69,7 @@ enum Credentials {
     /// in /proc/self/status).
     static func hasEffective(capability: Int) -> Bool {
         guard let status = Files.readText("/proc/self/status"),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("CapEff:") }),
+              let line = status.split(separator: "\n").first(where: { $0.hasBytePrefix("CapEff:") }),
               let mask = UInt64(String(line.dropFirst("CapEff:".count)).trimmingWhitespace, radix: 16) else { return false }
         return mask & (1 << UInt64(capability)) != 0
     }
@@ -78,7 +78,7 @@ enum Credentials {
         guard let text = Files.readText("/etc/passwd") else { return "/" }
         for line in text.split(separator: "\n") {
             let f = line.split(separator: ":", omittingEmptySubsequences: false)
-            if f.count > 5, f[2] == String(uid) { return String(f[5]) }
+            if f.count > 5, f[2] == String(decimal: uid) { return String(f[5]) }
         }
         return "/"
     }

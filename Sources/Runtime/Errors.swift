@@ -27,7 +27,7 @@ public struct SystemError: Error, CustomStringConvertible {
     public var description: String { "\(operation): \(SystemError.describe(errno))" }
     public static func describe(_ e: Int32) -> String {
         guard let s = strerror(e) else { return "errno \(e)" }
-        return String(cString: s)
+        return String(cText: s)
     }
 }
 

@@ -120,7 +120,7 @@ extension Runtime {
             _ = retryEINTR { waitpid(pid, &st, 0) }
             throw error
         }
-        if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(pid), mode: 0o644) }
+        if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
         if options.detach { return 0 }
         return Runtime.waitForwardingSignals(pid)
     }
@@ -243,7 +243,7 @@ struct ExecChild {
         umask(mode_t(process.user.umask ?? 0o022))
         try Rootfs.changeDirectory(process.cwd)
         var env = process.env
-        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
+        if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
         let executable = try Exec.find(process.args.first ?? "", env: env)
         try sync.send(.ready)
 

@@ -30,7 +30,7 @@ enum IdmappedMounts {
 
     static func prepare(_ m: Mount, recursiveBind: Bool, idmap: MountOptions.Idmap, bundle: String, initPid: Int32) throws -> Int32 {
         guard let raw = m.source else { throw SpecError(m.path + ".source", "is required for a bind mount") }
-        let source = raw.hasPrefix("/") ? raw : joinPath(bundle, raw)
+        let source = raw.hasBytePrefix("/") ? raw : joinPath(bundle, raw)
         let userns = m.uidMappings.isEmpty
             ? open("/proc/\(initPid)/ns/user", O_RDONLY | O_CLOEXEC)
             : try userNamespace(uid: m.uidMappings, gid: m.gidMappings, field: m.path)

@@ -203,7 +203,7 @@ struct ContainerInit {
         umask(mode_t(process.user.umask ?? 0o022))
         try Rootfs.changeDirectory(process.cwd)
         var env = process.env
-        if !env.contains(where: { $0.hasPrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
+        if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
         if options.listenFds > 0 { env += ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] }
         let executable = try Exec.find(process.args.first ?? "", env: env)
 
@@ -263,7 +263,7 @@ extension ContainerInit {
     static func hostPid() -> Int32? {
         var buf = [CChar](repeating: 0, count: 32)
         let n = readlink("/proc/self", &buf, buf.count - 1)
-        return n > 0 ? Int32(String(cString: buf)) : nil
+        return n > 0 ? Int32(String(cText: buf)) : nil
     }
 }
 
@@ -279,7 +279,7 @@ extension Exec {
             if runnable(name) { return name }
             throw SpecError("process.args[0]", "\(name): \(SystemError.describe(errno == 0 ? ENOENT : errno))")
         }
-        let path = env.last(where: { $0.hasPrefix("PATH=") }).map { String($0.dropFirst(5)) }
+        let path = env.last(where: { $0.hasBytePrefix("PATH=") }).map { String($0.dropFirst(5)) }
             ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name

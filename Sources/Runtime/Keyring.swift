@@ -31,9 +31,9 @@ enum SessionKeyring {
         var buf = [CChar](repeating: 0, count: 512)
         let n = buf.withUnsafeMutableBufferPointer { hk_keyctl(describe, UInt(id), UInt(bitPattern: $0.baseAddress), UInt($0.count), 0) }
         if n < 0 { throw SystemError("describe session keyring", errno: errno) }
-        let fields = String(cString: buf).split(separator: ";", omittingEmptySubsequences: false)
+        let fields = String(cText: buf).split(separator: ";", omittingEmptySubsequences: false)
         guard fields.count >= 4, let perm = UInt32(fields[3], radix: 16) else {
-            throw RuntimeError("describe session keyring: unexpected answer \"\(String(cString: buf))\"")
+            throw RuntimeError("describe session keyring: unexpected answer \"\(String(cText: buf))\"")
         }
         return perm
     }

@@ -33,7 +33,7 @@ struct Freezer {
         file = f
     }
 
-    var v2: Bool { file.hasSuffix("cgroup.freeze") }
+    var v2: Bool { file.hasByteSuffix("cgroup.freeze") }
 
     /// Writes the state and waits until the kernel reports it reached, as a
     /// v1 freeze may stay FREEZING while a task is in uninterruptible sleep.

@@ -110,7 +110,7 @@ public struct Rootfs {
                                                            "open \(m.destination) for tmpcopyup") : -1
                     defer { if covered >= 0 { close(covered) } }
                     try sys(hk_mount(m.source ?? type, Rootfs.procPath(target), type, opts.flags,
-                                     opts.data.isEmpty ? nil : opts.data.joined(separator: ",")),
+                                     opts.data.isEmpty ? nil : opts.data.joined(by: ",")),
                             "mount \(type) on \(m.destination)")
                     if covered >= 0 {
                         let top = try sys(open(cleanPath("/" + m.destination), O_RDONLY | O_DIRECTORY), "open \(m.destination)")
@@ -127,7 +127,7 @@ public struct Rootfs {
 
     func bindMount(_ m: Mount, _ opts: MountOptions) throws {
         guard let rawSource = m.source else { throw SpecError(m.path + ".source", "is required for a bind mount") }
-        let source = rawSource.hasPrefix("/") ? rawSource : joinPath(bundle, rawSource)
+        let source = rawSource.hasBytePrefix("/") ? rawSource : joinPath(bundle, rawSource)
         var st = stat()
         try sys(stat(source, &st), "stat bind source \(source)")
         let target = try make(m.destination, (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)

@@ -10,7 +10,7 @@ import Glibc
 
 enum SecurityLabels {
     static var apparmorEnabled: Bool {
-        Files.readText("/sys/module/apparmor/parameters/enabled")?.hasPrefix("Y") == true
+        Files.readText("/sys/module/apparmor/parameters/enabled")?.hasBytePrefix("Y") == true
     }
     static var selinuxEnabled: Bool { Files.exists("/sys/fs/selinux/enforce") }
 

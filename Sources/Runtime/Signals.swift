@@ -16,9 +16,9 @@ public enum Signals {
             return n
         }
         var name = text.uppercased()
-        if name.hasPrefix("SIG") { name.removeFirst(3) }
+        if name.hasBytePrefix("SIG") { name.removeFirst(3) }
         if let hit = names.first(where: { $0.0 == name }) { return hit.1 }
-        for (base, value, sign) in [("RTMIN", rtmin, Int32(1)), ("RTMAX", rtmax, Int32(-1))] where name.hasPrefix(base) {
+        for (base, value, sign) in [("RTMIN", rtmin, Int32(1)), ("RTMAX", rtmax, Int32(-1))] where name.hasBytePrefix(base) {
             let rest = name.dropFirst(base.count)
             if rest.isEmpty { return value }
             if let off = Int32(rest.dropFirst()), (rest.first == "+" && sign == 1) || (rest.first == "-" && sign == -1),

@@ -36,8 +36,8 @@ public enum SyncMessage: Equatable {
         case "ok": self = .ok
         case "ready": self = .ready
         case "start": self = .start
-        case _ where text.hasPrefix("mount:") && Int(text.dropFirst(6)) != nil: self = .mount(Int(text.dropFirst(6))!)
-        default: self = .error(text.hasPrefix("error:") ? String(text.dropFirst(6)) : "unexpected message \(text)")
+        case _ where text.hasBytePrefix("mount:") && Int(text.dropFirst(6)) != nil: self = .mount(Int(text.dropFirst(6))!)
+        default: self = .error(text.hasBytePrefix("error:") ? String(text.dropFirst(6)) : "unexpected message \(text)")
         }
     }
 }

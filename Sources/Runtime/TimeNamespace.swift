@@ -21,7 +21,7 @@ struct TimeNamespace {
         }
         let me = TimeNamespace(saved: saved)
         if !offsets.isEmpty {
-            let text = offsets.map { "\($0.clock) \($0.secs) \($0.nanosecs)" }.joined(separator: "\n") + "\n"
+            let text = offsets.map { "\($0.clock) \($0.secs) \($0.nanosecs)" }.joined(by: "\n") + "\n"
             do { try Files.writeProcfs("/proc/self/timens_offsets", text) } catch {
                 me.restore()
                 throw SpecError("linux.timeOffsets", "write /proc/self/timens_offsets: \(error)")

@@ -66,7 +66,7 @@ public enum UpdateFlag: CaseIterable {
     static func bytes(_ text: String) -> Int64? {
         if text == "-1" { return -1 }
         var t = text.lowercased()
-        if t.hasSuffix("b") { t.removeLast() }
+        if t.hasByteSuffix("b") { t.removeLast() }
         let units: [Character: Int64] = ["k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40]
         var mult: Int64 = 1
         if let last = t.last, let m = units[last] { mult = m; t = String(t.dropLast()) }

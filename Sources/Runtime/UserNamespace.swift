@@ -35,8 +35,9 @@ enum UserNamespace {
         guard let path = candidates.first(where: { access($0, X_OK) == 0 }) else {
             throw SpecError(field, "mapping more than uid/gid \(own) itself needs \(tool) (Debian package uidmap) and ranges in /etc/sub\(kind)")
         }
-        let args = [tool, String(pid)] + maps.flatMap { [String($0.containerID), String($0.hostID), String($0.size)] }
-        logger.debug("\(args.joined(separator: " "))")
+        var args = [tool, String(decimal: pid)]
+        for m in maps { args += [String(decimal: m.containerID), String(decimal: m.hostID), String(decimal: m.size)] }
+        logger.debug("\(args.joined(by: " "))")
         let (status, stderr) = try run(path, args)
         if status != 0 {
             let why = stderr.split(separator: "\n").last.map(String.init) ?? Exec.describe(status: status)

@@ -27,7 +27,7 @@ struct Arguments {
             let a = args[i]
             i += 1
             if a == "--" { positional += args[i...]; break }
-            guard a.hasPrefix("-"), a.count > 1 else {
+            guard a.hasBytePrefix("-"), a.count > 1 else {
                 positional.append(a)
                 if stopAtPositional { positional += args[i...]; break }
                 continue

@@ -24,7 +24,7 @@ func createOptions(from a: Arguments) throws -> CreateOptions {
     o.noPivot = a.has("no-pivot")
     o.noNewKeyring = a.has("no-new-keyring")
     // Socket activation: systemd's fds sit right after stdio.
-    if let n = getenv("LISTEN_FDS").map({ String(cString: $0) }).flatMap(Int.init), n > 0 {
+    if let n = getenv("LISTEN_FDS").map({ String(cText: $0) }).flatMap(Int.init), n > 0 {
         o.listenFds = n
     }
     return o
@@ -197,7 +197,7 @@ enum Table {
         let widths = (0..<6).map { c in max(12, rows.map { $0[c].count + 3 }.max() ?? 0) }
         return rows.map { r in
             r.enumerated().map { c, v in c == 5 ? v : v + String(repeating: " ", count: widths[c] - v.count) }.joined()
-        }.joined(separator: "\n") + "\n"
+        }.joined(by: "\n") + "\n"
     }
 }
 
@@ -209,7 +209,7 @@ enum Durations {
         while i < text.endIndex {
             let c = text[i]
             if c.isNumber || c == "." { number.append(c); i = text.index(after: i); continue }
-            guard let (u, scale) = units.first(where: { text[i...].hasPrefix($0.0) }), let n = Double(number) else {
+            guard let (u, scale) = units.first(where: { text[i...].hasBytePrefix($0.0) }), let n = Double(number) else {
                 throw UsageError("invalid duration \"\(text)\"")
             }
             total += n * scale

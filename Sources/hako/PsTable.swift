@@ -20,7 +20,7 @@ enum PsTable {
         close(fds[0])
         var status: Int32 = 0
         waitpid(child, &status, 0)
-        if status != 0 { throw RuntimeError("ps \(psArgs.joined(separator: " ")) failed") }
+        if status != 0 { throw RuntimeError("ps \(psArgs.joined(by: " ")) failed") }
         let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
         guard let header = lines.first, let pidColumn = header.split(separator: " ").firstIndex(of: "PID") else {
             throw RuntimeError("ps output has no PID column")

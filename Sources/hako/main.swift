@@ -1,4 +1,5 @@
 // hako: an OCI container runtime with runc's command line.
+import CNamespaces
 import CSeccomp
 import HakoRuntime
 import Glibc
@@ -27,12 +28,12 @@ extension String {
 func versionText() -> String {
     var buf = [CChar](repeating: 0, count: 32)
     hk_seccomp_version(&buf, UInt(buf.count))
-    return "hako version \(version)\nspec: \(ContainerState.ociVersion)\nlibseccomp: \(String(cString: buf))"
+    return "hako version \(version)\nspec: \(ContainerState.ociVersion)\nlibseccomp: \(String(cText: buf))"
 }
 
 func main() -> Int32 {
     let origin = Clock.micros()
-    let argv = CommandLine.arguments
+    let argv = (0..<Int(hk_argc())).map { String(cText: hk_argv()[$0]!) }
     var logger = Logger.silent
     do {
         let global = try Arguments(argv.dropFirst(), options: globalOptions)
@@ -44,7 +45,7 @@ func main() -> Int32 {
         }
         let tracing = global.has("trace") || getenv("HAKO_TRACE") != nil
         logger = Logger(path: global["log"], format: format, debug: global.has("debug"), traceOrigin: tracing ? origin : nil,
-                        failAt: getenv("HAKO_FAIL_AT").map { String(cString: $0) })
+                        failAt: getenv("HAKO_FAIL_AT").map { String(cText: $0) })
         logger.trace("arguments parsed")
         if global.has("version") { print(versionText()); return 0 }
         guard let name = global.positional.first else {
@@ -81,4 +82,4 @@ func main() -> Int32 {
 
 exit(main())
 
-func environment(_ name: String) -> String? { getenv(name).map { String(cString: $0) } }
+func environment(_ name: String) -> String? { getenv(name).map { String(cText: $0) } }

@@ -112,4 +112,9 @@ long hk_fs_type(int fd);
 // copy_file_range(2) from the current offsets, up to len bytes.
 long hk_copy_file_range(int from, int to, long len);
 
+// The process's argv, as glibc hands it to initializers: the same strings
+// CommandLine.arguments copies, without that getter's one-time setup code.
+int hk_argc(void);
+char **hk_argv(void);
+
 #endif

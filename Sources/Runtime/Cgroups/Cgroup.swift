@@ -14,7 +14,7 @@ public struct Cgroup {
     /// own cgroup (which on this kind of host belongs to a service).
     public static func resolvePath(_ configured: String?, id: String) -> String {
         guard let p = configured, !p.isEmpty else { return "/hako/" + id }
-        if p.hasPrefix("/") { return cleanPath(p) }
+        if p.hasBytePrefix("/") { return cleanPath(p) }
         return cleanPath("/hako/" + p)
     }
 
@@ -83,7 +83,7 @@ public struct Cgroup {
             for (root, dir) in zip(layout.roots, directories) {
                 let new = try Files.makeDirectories(dir)
                 made += new
-                if root.hasSuffix("/cpuset") {
+                if root.hasByteSuffix("/cpuset") {
                     // A new v1 cpuset is empty and refuses tasks until cpus and mems are set.
                     for d in new { try Cgroup.inheritCpuset(d) }
                 }
@@ -121,7 +121,7 @@ public struct Cgroup {
                     .split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init))
                 let missing = wanted.filter { !enabled.contains($0) }
                 if !missing.isEmpty {
-                    try Files.write(dir + "/cgroup.subtree_control", missing.map { "+" + $0 }.joined(separator: " "))
+                    try Files.write(dir + "/cgroup.subtree_control", missing.map { "+" + $0 }.joined(by: " "))
                 }
             }
             dir += "/" + part
@@ -130,7 +130,7 @@ public struct Cgroup {
 
     /// Moves a process into every hierarchy.
     public func add(pid: Int32) throws {
-        for dir in directories { try Files.write(dir + "/cgroup.procs", String(pid)) }
+        for dir in directories { try Files.write(dir + "/cgroup.procs", String(decimal: pid)) }
     }
 
     /// Pids in the container's cgroup (from the first hierarchy that has them).

@@ -96,7 +96,7 @@ struct DeviceFilter {
         let prog = insns.withUnsafeBufferPointer { hk_bpf_load_device_program($0.baseAddress, UInt32($0.count), &log, UInt32(log.count)) }
         if prog < 0 {
             let e = errno
-            throw RuntimeError("load the cgroup v2 device filter (eBPF): \(SystemError.describe(e)) \(String(cString: log))")
+            throw RuntimeError("load the cgroup v2 device filter (eBPF): \(SystemError.describe(e)) \(String(cText: log))")
         }
         defer { close(prog) }
         let dir = open(cgroupDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -37,6 +37,6 @@ extension Resources.DeviceRule {
     /// The rule as v1's devices.allow and devices.deny read it: "c 1:3 rwm".
     var v1Text: String {
         let t = type ?? "a"
-        return "\(t) \(anyMajor.map(String.init) ?? "*"):\(anyMinor.map(String.init) ?? "*") \(access ?? "rwm")"
+        return "\(t) \(anyMajor.map { String(decimal: $0) } ?? "*"):\(anyMinor.map { String(decimal: $0) } ?? "*") \(access ?? "rwm")"
     }
 }

@@ -77,7 +77,7 @@ struct ResourceWriter {
         if !r.hugepageLimits.isEmpty { c.append("hugetlb") }
         if !r.rdma.isEmpty { c.append("rdma") }
         for (key, _) in r.unified {
-            if let dot = key.firstIndex(of: "."), !key.hasPrefix("cgroup.") { c.append(String(key[..<dot])) }
+            if let dot = key.firstIndex(of: "."), !key.hasBytePrefix("cgroup.") { c.append(String(key[..<dot])) }
         }
         return c
     }
@@ -101,7 +101,7 @@ struct ResourceWriter {
         }
         if let c = r.cpu { try cpu(c) }
         if let p = r.pids {
-            try target("pids", field: "pids").write("pids.max", p <= 0 ? "max" : String(p), field: "pids.limit")
+            try target("pids", field: "pids").write("pids.max", p <= 0 ? "max" : String(decimal: p), field: "pids.limit")
         }
         if let b = r.blockIO {
             let t = try target(cgroup.isUnified ? "io" : "blkio", field: "blockIO")
@@ -110,22 +110,22 @@ struct ResourceWriter {
         for (i, h) in r.hugepageLimits.enumerated() {
             let field = "hugepageLimits[\(i)]"
             guard Hugepages.sizes().contains(h.pageSize) else {
-                throw SpecError(path(field + ".pageSize"), "\"\(h.pageSize)\" is not a huge page size of this host (\(Hugepages.sizes().joined(separator: ", ")))")
+                throw SpecError(path(field + ".pageSize"), "\"\(h.pageSize)\" is not a huge page size of this host (\(Hugepages.sizes().joined(by: ", ")))")
             }
             let t = try target("hugetlb", field: field)
             let file = t.v2 ? "hugetlb.\(h.pageSize).max" : "hugetlb.\(h.pageSize).limit_in_bytes"
-            try t.write(file, String(h.limit), field: field + ".limit")
+            try t.write(file, String(decimal: h.limit), field: field + ".limit")
         }
         if let n = r.network {
             if let id = n.classID {
-                try target("net_cls", field: "network.classID").write("net_cls.classid", String(id), field: "network.classID")
+                try target("net_cls", field: "network.classID").write("net_cls.classid", String(decimal: id), field: "network.classID")
             }
             for (i, p) in n.priorities.enumerated() {
                 try target("net_prio", field: "network.priorities").write("net_prio.ifpriomap", "\(p.name) \(p.priority)", field: "network.priorities[\(i)]")
             }
         }
         for (device, limits) in r.rdma {
-            let value = "\(device) hca_handle=\(limits.hcaHandles.map(String.init) ?? "max") hca_object=\(limits.hcaObjects.map(String.init) ?? "max")"
+            let value = "\(device) hca_handle=\(limits.hcaHandles.map { String(decimal: $0) } ?? "max") hca_object=\(limits.hcaObjects.map { String(decimal: $0) } ?? "max")"
             try target("rdma", field: "rdma").write("rdma.max", value, field: "rdma.\(device)")
         }
         if !r.unified.isEmpty { try unified(r.unified) }
@@ -152,7 +152,7 @@ struct ResourceWriter {
         }
         for (key, value) in entries {
             let field = "unified.\(key)"
-            if key.contains("/") || key.hasPrefix(".") || key.isEmpty {
+            if key.contains("/") || key.hasBytePrefix(".") || key.isEmpty {
                 throw SpecError(path(field), "is not a cgroup file name")
             }
             if !Files.exists(dir + "/" + key) {
@@ -168,7 +168,7 @@ struct ResourceWriter {
 enum Hugepages {
     static func sizes() -> [String] {
         Files.list("/sys/kernel/mm/hugepages").compactMap { name -> String? in
-            guard name.hasPrefix("hugepages-"), name.hasSuffix("kB"),
+            guard name.hasBytePrefix("hugepages-"), name.hasByteSuffix("kB"),
                   let kb = UInt64(name.dropFirst(10).dropLast(2)) else { return nil }
             return Hugepages.name(kb * 1024)
         }.sorted()

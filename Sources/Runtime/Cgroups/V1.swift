@@ -23,7 +23,7 @@ enum V1 {
         case let (nil, s?): try t.write("memory.memsw.limit_in_bytes", s, field: "memory.swap")
         case (nil, nil): break
         }
-        if let r = m.reservation { try t.write("memory.soft_limit_in_bytes", String(r), field: "memory.reservation") }
+        if let r = m.reservation { try t.write("memory.soft_limit_in_bytes", String(decimal: r), field: "memory.reservation") }
         if let s = m.swappiness { try t.write("memory.swappiness", String(s), field: "memory.swappiness") }
         if m.disableOOMKiller == true { try t.write("memory.oom_control", "1", field: "memory.disableOOMKiller") }
         if let h = m.useHierarchy {
@@ -45,12 +45,12 @@ enum V1 {
     static func cpu(_ c: Resources.CPU, _ t: ResourceWriter.Target) throws {
         if let s = c.shares { try t.write("cpu.shares", String(s), field: "cpu.shares") }
         // The period first: a quota is checked against the current period.
-        if let p = c.period { try t.write("cpu.cfs_period_us", String(p), field: "cpu.period") }
-        if let q = c.quota { try t.write("cpu.cfs_quota_us", String(q), field: "cpu.quota") }
-        if let b = c.burst { try t.write("cpu.cfs_burst_us", String(b), field: "cpu.burst") }
-        if let p = c.realtimePeriod { try t.write("cpu.rt_period_us", String(p), field: "cpu.realtimePeriod") }
-        if let r = c.realtimeRuntime { try t.write("cpu.rt_runtime_us", String(r), field: "cpu.realtimeRuntime") }
-        if let i = c.idle { try t.write("cpu.idle", String(i), field: "cpu.idle") }
+        if let p = c.period { try t.write("cpu.cfs_period_us", String(decimal: p), field: "cpu.period") }
+        if let q = c.quota { try t.write("cpu.cfs_quota_us", String(decimal: q), field: "cpu.quota") }
+        if let b = c.burst { try t.write("cpu.cfs_burst_us", String(decimal: b), field: "cpu.burst") }
+        if let p = c.realtimePeriod { try t.write("cpu.rt_period_us", String(decimal: p), field: "cpu.realtimePeriod") }
+        if let r = c.realtimeRuntime { try t.write("cpu.rt_runtime_us", String(decimal: r), field: "cpu.realtimeRuntime") }
+        if let i = c.idle { try t.write("cpu.idle", String(decimal: i), field: "cpu.idle") }
     }
 
     static func blockIO(_ b: Resources.BlockIO, _ t: ResourceWriter.Target) throws {
@@ -63,13 +63,13 @@ enum V1 {
         }
         if let w = b.weight {
             try needWeight("blockIO.weight")
-            try t.write(weightFile, String(w), field: "blockIO.weight")
+            try t.write(weightFile, String(decimal: w), field: "blockIO.weight")
         }
         if let w = b.leafWeight {
             guard t.has("blkio.leaf_weight") else {
                 throw SpecError(t.writer.path("blockIO.leafWeight"), "this kernel has no blkio.leaf_weight (removed with CFQ in Linux 5.0)")
             }
-            try t.write("blkio.leaf_weight", String(w), field: "blockIO.leafWeight")
+            try t.write("blkio.leaf_weight", String(decimal: w), field: "blockIO.leafWeight")
         }
         for (i, d) in b.weightDevice.enumerated() {
             let field = "blockIO.weightDevice[\(i)]"

@@ -16,7 +16,7 @@ enum V2 {
     }
 
     static func memory(_ m: Resources.Memory, _ t: ResourceWriter.Target) throws {
-        func amount(_ v: Int64) -> String { v < 0 ? "max" : String(v) }
+        func amount(_ v: Int64) -> String { v < 0 ? "max" : String(decimal: v) }
         if let l = m.limit { try t.write("memory.max", amount(l), field: "memory.limit") }
         if let s = m.swap {
             // v1's swap is memory+swap; v2's memory.swap.max is swap alone.
@@ -53,12 +53,12 @@ enum V2 {
         if c.quota != nil || c.period != nil {
             // cpu.max holds both: keep whichever one is not being set.
             let current = (t.read("cpu.max") ?? "max 100000").split(separator: " ")
-            let quota = c.quota.map { $0 <= 0 ? "max" : String($0) } ?? (current.first.map(String.init) ?? "max")
+            let quota = c.quota.map { $0 <= 0 ? "max" : String(decimal: $0) } ?? (current.first.map(String.init) ?? "max")
             let period = c.period.map { String($0) } ?? (current.count > 1 ? String(current[1]) : "100000")
             try t.write("cpu.max", "\(quota) \(period)", field: c.quota != nil ? "cpu.quota" : "cpu.period")
         }
-        if let b = c.burst { try t.write("cpu.max.burst", String(b), field: "cpu.burst") }
-        if let i = c.idle { try t.write("cpu.idle", String(i), field: "cpu.idle") }
+        if let b = c.burst { try t.write("cpu.max.burst", String(decimal: b), field: "cpu.burst") }
+        if let i = c.idle { try t.write("cpu.idle", String(decimal: i), field: "cpu.idle") }
         if c.realtimePeriod != nil || c.realtimeRuntime != nil {
             throw SpecError(t.writer.path(c.realtimePeriod != nil ? "cpu.realtimePeriod" : "cpu.realtimeRuntime"),
                             "cgroup v2 has no real-time CPU bandwidth")
@@ -70,7 +70,7 @@ enum V2 {
         let bfq = t.has("io.bfq.weight")
         if let w = b.weight {
             if bfq {
-                try t.write("io.bfq.weight", String(w), field: "blockIO.weight")
+                try t.write("io.bfq.weight", String(decimal: w), field: "blockIO.weight")
             } else {
                 try t.write("io.weight", "default \(ioWeight(w))", field: "blockIO.weight")
             }
@@ -93,7 +93,7 @@ enum V2 {
         ]
         for (name, devices, key) in throttles {
             for (i, d) in devices.enumerated() {
-                try t.write("io.max", "\(d.major):\(d.minor) \(key)=\(d.rate == 0 ? "max" : String(d.rate))", field: "blockIO.\(name)[\(i)]")
+                try t.write("io.max", "\(d.major):\(d.minor) \(key)=\(d.rate == 0 ? "max" : String(decimal: d.rate))", field: "blockIO.\(name)[\(i)]")
             }
         }
     }

@@ -49,7 +49,7 @@ public enum JSON: Equatable {
         }
     }
 
-    public static func int<T: BinaryInteger>(_ value: T) -> JSON { .number(String(value)) }
+    public static func int<T: BinaryInteger>(_ value: T) -> JSON { .number(String(decimal: value)) }
 }
 
 public struct JSONSyntaxError: Error, CustomStringConvertible {

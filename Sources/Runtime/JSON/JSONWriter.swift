@@ -46,20 +46,24 @@ extension JSON {
     }
 
     static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{00}"..."\u{1F}":
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
+        // Byte by byte: every byte of a multi-byte UTF-8 sequence is >= 0x80
+        // and passes through unchanged.
+        var bytes: [UInt8] = [0x22]
+        bytes.reserveCapacity(s.utf8.count + 2)
+        for b in s.utf8 {
+            switch b {
+            case 0x22: bytes += [0x5C, 0x22]        // \"
+            case 0x5C: bytes += [0x5C, 0x5C]        // \\
+            case 0x0A: bytes += [0x5C, 0x6E]        // \n
+            case 0x0D: bytes += [0x5C, 0x72]        // \r
+            case 0x09: bytes += [0x5C, 0x74]        // \t
+            case 0..<0x20:
+                let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                bytes += [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]]  // \u00XX
+            default: bytes.append(b)
             }
         }
-        out += "\""
+        bytes.append(0x22)
+        out += String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -27,7 +27,7 @@ enum SeccompCompiler {
 
     /// libseccomp's name for an architecture: SCMP_ARCH_X86_64 -> x86_64.
     static func archName(_ spec: String) -> String {
-        (spec.hasPrefix("SCMP_ARCH_") ? String(spec.dropFirst(10)) : spec).lowercased()
+        (spec.hasBytePrefix("SCMP_ARCH_") ? String(spec.dropFirst(10)) : spec).lowercased()
     }
 
     static func compile(_ s: Seccomp, logger: Logger) throws -> [UInt8] {
@@ -76,6 +76,6 @@ enum SeccompCompiler {
     static var version: String {
         var buf = [CChar](repeating: 0, count: 32)
         hk_seccomp_version(&buf, UInt(buf.count))
-        return String(cString: buf)
+        return String(cText: buf)
     }
 }

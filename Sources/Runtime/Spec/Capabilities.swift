@@ -28,7 +28,7 @@ public struct CapabilitySet: Equatable {
     }
 
     public static func number(of name: String) -> Int? {
-        let full = name.hasPrefix("CAP_") ? name : "CAP_" + name
+        let full = name.hasBytePrefix("CAP_") ? name : "CAP_" + name
         return names.firstIndex(of: full.uppercased())
     }
 

@@ -9,7 +9,7 @@ public struct Hook {
     public init(_ f: Field) throws {
         let p = try f.required("path")
         path = try p.string()
-        if !path.hasPrefix("/") { throw p.error("must be an absolute path, not \"\(path)\"") }
+        if !path.hasBytePrefix("/") { throw p.error("must be an absolute path, not \"\(path)\"") }
         args = try f.strings("args")
         env = try f.strings("env")
         timeout = try f.integer("timeout")

@@ -61,7 +61,7 @@ public struct Device {
     public init(_ f: Field) throws {
         let p = try f.required("path")
         path = try p.string()
-        if !path.hasPrefix("/") { throw p.error("must be an absolute path, not \"\(path)\"") }
+        if !path.hasBytePrefix("/") { throw p.error("must be an absolute path, not \"\(path)\"") }
         let t = try f.required("type")
         type = try t.string()
         guard ["c", "b", "u", "p"].contains(type) else { throw t.error("unknown device type \"\(type)\"") }
@@ -111,7 +111,7 @@ public struct Linux {
             guard let type = NamespaceType(rawValue: name) else { throw t.error("unknown namespace type \"\(name)\"") }
             if !seen.insert(name).inserted { throw t.error("duplicate namespace \"\(name)\"") }
             let path = try n.string("path")
-            if let p = path, !p.hasPrefix("/") { throw SpecError(n.childPath("path"), "must be an absolute path") }
+            if let p = path, !p.hasBytePrefix("/") { throw SpecError(n.childPath("path"), "must be an absolute path") }
             return Namespace(type: type, path: path)
         }
         uidMappings = try f.list("uidMappings", IDMapping.init)
@@ -135,7 +135,7 @@ public struct Linux {
         readonlyPaths = try f.strings("readonlyPaths")
         // config-linux.md: "The values MUST be absolute paths in the container namespace."
         for (key, paths) in [("maskedPaths", maskedPaths), ("readonlyPaths", readonlyPaths)] {
-            for (k, p) in paths.enumerated() where !p.hasPrefix("/") {
+            for (k, p) in paths.enumerated() where !p.hasBytePrefix("/") {
                 throw SpecError(f.childPath(key) + "[\(k)]", "must be an absolute path, not \"\(p)\"")
             }
         }

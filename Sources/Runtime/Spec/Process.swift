@@ -74,7 +74,7 @@ public struct Process {
         }
         let cwdField = try f.required("cwd")
         cwd = try cwdField.string()
-        if !cwd.hasPrefix("/") { throw cwdField.error("must be an absolute path, not \"\(cwd)\"") }
+        if !cwd.hasBytePrefix("/") { throw cwdField.error("must be an absolute path, not \"\(cwd)\"") }
         capabilities = try f.optional("capabilities").map { c in
             Capabilities(
                 bounding: try CapabilitySet(c.optional("bounding")),

@@ -110,12 +110,13 @@ public struct ContainerState {
 
     static func userName(_ uid: uid_t) -> String {
         // Static binaries cannot use NSS modules; /etc/passwd is enough for the owner field.
-        guard let text = Files.readText("/etc/passwd") else { return String(uid) }
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: ":", omittingEmptySubsequences: false)
-            if f.count > 2, f[2] == String(uid) { return String(f[0]) }
+        guard let text = Files.readText("/etc/passwd") else { return String(decimal: uid) }
+        let id = String(decimal: uid)
+        for line in text.split(byte: UInt8(ascii: "\n")) {
+            let f = line.split(byte: UInt8(ascii: ":"), omittingEmpty: false)
+            if f.count > 2, f[2] == id { return f[0] }
         }
-        return String(uid)
+        return String(decimal: uid)
     }
 }
 
@@ -128,7 +129,7 @@ public struct ProcessInfo {
         guard pid > 0, let text = Files.readText("/proc/\(pid)/stat"),
               let close = text.lastIndex(of: ")") else { return nil }
         // Fields after the command name, which may itself contain spaces and parens.
-        let rest = text[text.index(after: close)...].split(separator: " ")
+        let rest = text[text.index(after: close)...].split(byte: UInt8(ascii: " "))
         guard rest.count > 19, let st = rest[0].first, let t = UInt64(rest[19]) else { return nil }
         state = st
         startTime = t

@@ -51,7 +51,7 @@ public struct StateStore {
     }
 
     public func ids() -> [String] {
-        Files.list(root).filter { !$0.hasPrefix("@") && Files.isDirectory(root + "/" + $0) }.sorted()
+        Files.list(root).filter { !$0.hasBytePrefix("@") && Files.isDirectory(root + "/" + $0) }.sorted()
     }
 
     /// Where compiled seccomp filters are kept; "@" cannot start a container id.

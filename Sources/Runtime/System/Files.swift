@@ -102,7 +102,7 @@ public enum Files {
     @discardableResult
     public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws -> [String] {
         var created: [String] = []
-        var prefix = path.hasPrefix("/") ? "" : "."
+        var prefix = path.hasBytePrefix("/") ? "" : "."
         for comp in path.split(separator: "/") {
             prefix += "/" + comp
             if mkdir(prefix, mode) == 0 {
@@ -127,7 +127,7 @@ public enum Files {
 
     public static func mountID(fd: Int32) -> Int? {
         guard let info = readText("/proc/self/fdinfo/\(fd)") else { return nil }
-        for line in info.split(separator: "\n") where line.hasPrefix("mnt_id:") {
+        for line in info.split(separator: "\n") where line.hasBytePrefix("mnt_id:") {
             return Int(String(line.dropFirst(7)).trimmingWhitespace)
         }
         return nil
@@ -145,7 +145,7 @@ public enum Files {
         var names: [String] = []
         while let e = readdir(d) {
             let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+                String(cText: raw.bindMemory(to: CChar.self).baseAddress!)
             }
             if name != ".", name != ".." { names.append(name) }
         }
@@ -160,23 +160,23 @@ public func joinPath(_ a: String, _ b: String) -> String {
 }
 
 public func cleanPath(_ p: String) -> String {
-    var parts: [Substring] = []
+    var parts: [String] = []
     for c in p.split(separator: "/", omittingEmptySubsequences: true) {
         if c == "." { continue }
         if c == ".." {
-            if !parts.isEmpty, parts.last != ".." { parts.removeLast() } else if !p.hasPrefix("/") { parts.append(c) }
+            if !parts.isEmpty, parts.last != ".." { parts.removeLast() } else if !p.hasBytePrefix("/") { parts.append("..") }
             continue
         }
-        parts.append(c)
+        parts.append(String(c))
     }
-    let joined = parts.joined(separator: "/")
-    return p.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+    let joined = parts.joined(by: "/")
+    return p.hasBytePrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
 }
 
 /// An absolute form of a path relative to the working directory.
 public func absolutePath(_ p: String) -> String {
-    if p.hasPrefix("/") { return cleanPath(p) }
+    if p.hasBytePrefix("/") { return cleanPath(p) }
     var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     guard getcwd(&buf, buf.count) != nil else { return cleanPath(p) }
-    return joinPath(String(cString: buf), p)
+    return joinPath(String(cText: buf), p)
 }
