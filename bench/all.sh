@@ -3,7 +3,7 @@
 # runc, measured in one session on the same busybox bundle, alternating the
 # runtimes, and printed as Markdown with hako/crun ratios:
 #   - `run` of /bin/true: median wall, user+sys CPU (hyperfine), peak RSS
-#     (GNU time, median of RUNS);
+#     (GNU time, median of RUNS) with the binary read from disk and freshly copied;
 #   - create, start, state, kill, delete, each timed on its own;
 #   - 100 sequential `run`s; 50 parallel `run -d` (all must start);
 #   - `run` with podman's default seccomp profile (bench/oci-seccomp.py).
@@ -59,21 +59,43 @@ hyperfine -N --warmup 5 --runs "$runs" --export-json "$W/run.json" \
     -n hako "$hako --root $W/state-hako run --bundle $W/true r" \
     -n crun "crun --root $W/state-crun run --bundle $W/true r" \
     -n runc "runc --root $W/state-runc run --bundle $W/true r" >/dev/null 2>&1
+# Peak RSS is mostly the executable's own pages, and how many of those a run
+# maps depends on the page cache: fault-around maps every cached page of a
+# 64 KB window, and a file just written sits in the cache whole, in large
+# folios mapped at once. So each runtime's binary is measured as a fresh copy
+# (as after `install`) and again after its cached pages are dropped and read
+# back from disk by one run (as after a reboot, the usual state).
 for rt in hako crun runc; do
-    for i in $(seq "$runs"); do
-        /usr/bin/time -f %M -o "$W/rss" sh -c "exec $( [ $rt = hako ] && echo "$hako" || echo $rt ) --root $W/state-$rt run --bundle $W/true r" >/dev/null 2>&1
-        cat "$W/rss"
-    done | median > "$W/rss-$rt"
+    bin=$hako; [ $rt = hako ] || bin=$(command -v $rt)
+    cp "$bin" "$W/rss-bin-$rt"
+    for state in copied disk; do
+        if [ $state = disk ]; then
+            sync "$W/rss-bin-$rt"  # written-back pages only can be dropped
+            dd if="$W/rss-bin-$rt" iflag=nocache count=0 status=none  # drops its cached pages
+            "$W/rss-bin-$rt" --root "$W/state-$rt" run --bundle "$W/true" r >/dev/null 2>&1
+        fi
+        for i in $(seq "$runs"); do
+            /usr/bin/time -f %M -o "$W/rss" "$W/rss-bin-$rt" --root "$W/state-$rt" run --bundle "$W/true" r >/dev/null 2>&1
+            cat "$W/rss"
+        done | median > "$W/rss-$state-$rt"
+    done
+    rm "$W/rss-bin-$rt"
 done
 field() { jq -r --arg n "$2" ".results[] | select(.command == \$n) | .$3" "$W/$1.json"; }
 echo "## run of /bin/true"
 echo
-echo "| runtime | wall ms | user+sys ms | peak RSS KB | wall / crun | CPU / crun | RSS / crun |"
-echo "|---|---|---|---|---|---|---|"
-cw=$(field run crun median); cc=$(jq -r '.results[] | select(.command == "crun") | .user + .system' "$W/run.json"); cr=$(cat "$W/rss-crun")
+if [ "$(stat -f -c %T "$W")" = tmpfs ]; then
+    echo "$W is on tmpfs, where a file has no copy on disk: both RSS columns measure a binary wholly in memory."
+    echo
+fi
+echo "| runtime | wall ms | user+sys ms | peak RSS KB, from disk | peak RSS KB, fresh copy | wall / crun | CPU / crun | RSS / crun, from disk | RSS / crun, fresh copy |"
+echo "|---|---|---|---|---|---|---|---|---|"
+cw=$(field run crun median); cc=$(jq -r '.results[] | select(.command == "crun") | .user + .system' "$W/run.json")
+cd_=$(cat "$W/rss-disk-crun"); cf=$(cat "$W/rss-copied-crun")
 for rt in hako crun runc; do
-    w=$(field run $rt median); c=$(jq -r --arg n $rt '.results[] | select(.command == $n) | .user + .system' "$W/run.json"); r=$(cat "$W/rss-$rt")
-    echo "| $rt | $(echo "$w" | ms) | $(echo "$c" | ms) | $r | $(ratio "$w" "$cw") | $(ratio "$c" "$cc") | $(ratio "$r" "$cr") |"
+    w=$(field run $rt median); c=$(jq -r --arg n $rt '.results[] | select(.command == $n) | .user + .system' "$W/run.json")
+    rd=$(cat "$W/rss-disk-$rt"); rf=$(cat "$W/rss-copied-$rt")
+    echo "| $rt | $(echo "$w" | ms) | $(echo "$c" | ms) | $rd | $rf | $(ratio "$w" "$cw") | $(ratio "$c" "$cc") | $(ratio "$rd" "$cd_") | $(ratio "$rf" "$cf") |"
 done
 echo
 
