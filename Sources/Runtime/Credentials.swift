@@ -74,12 +74,17 @@ enum Credentials {
         return mask & (1 << UInt64(capability)) != 0
     }
 
-    static func home(of uid: UInt32) -> String {
-        guard let text = Files.readText("/etc/passwd") else { return "/" }
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: ":", omittingEmptySubsequences: false)
-            if f.count > 5, f[2] == String(decimal: uid) { return String(f[5]) }
+    static func home(of uid: UInt32) -> String { passwdField(5, of: uid) ?? "/" }
+
+    /// Field `index` of uid's line in /etc/passwd ("name:x:uid:gid:gecos:home:shell").
+    /// Static binaries cannot use NSS modules; the file is enough for a name and a home.
+    static func passwdField(_ index: Int, of uid: uid_t) -> String? {
+        guard let text = Files.readText("/etc/passwd") else { return nil }
+        let id = String(decimal: uid)
+        for line in text.split(byte: UInt8(ascii: "\n")) {
+            let f = line.split(byte: UInt8(ascii: ":"), omittingEmpty: false)
+            if f.count > max(index, 2), f[2] == id { return f[index] }
         }
-        return "/"
+        return nil
     }
 }

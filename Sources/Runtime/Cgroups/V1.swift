@@ -5,8 +5,8 @@ enum V1 {
     static func memory(_ m: Resources.Memory, _ t: ResourceWriter.Target) throws {
         // memory.memsw.limit_in_bytes (memory+swap) may never be below
         // memory.limit_in_bytes: when raising both, swap goes first.
-        let limit = m.limit.map { String($0) }
-        let swap = m.swap.map { String($0) }
+        let limit = m.limit.map { String(decimal: $0) }
+        let swap = m.swap.map { String(decimal: $0) }
         if let swap, !t.has("memory.memsw.limit_in_bytes") {
             throw SpecError(t.writer.path("memory.swap"), "swap accounting is off in this kernel (no memory.memsw.limit_in_bytes); \(swap) cannot be set")
         }
@@ -24,7 +24,7 @@ enum V1 {
         case (nil, nil): break
         }
         if let r = m.reservation { try t.write("memory.soft_limit_in_bytes", String(decimal: r), field: "memory.reservation") }
-        if let s = m.swappiness { try t.write("memory.swappiness", String(s), field: "memory.swappiness") }
+        if let s = m.swappiness { try t.write("memory.swappiness", String(decimal: s), field: "memory.swappiness") }
         if m.disableOOMKiller == true { try t.write("memory.oom_control", "1", field: "memory.disableOOMKiller") }
         if let h = m.useHierarchy {
             // Since Linux 6.x hierarchy is always on and the file only accepts 1.
@@ -43,7 +43,7 @@ enum V1 {
     }
 
     static func cpu(_ c: Resources.CPU, _ t: ResourceWriter.Target) throws {
-        if let s = c.shares { try t.write("cpu.shares", String(s), field: "cpu.shares") }
+        if let s = c.shares { try t.write("cpu.shares", String(decimal: s), field: "cpu.shares") }
         // The period first: a quota is checked against the current period.
         if let p = c.period { try t.write("cpu.cfs_period_us", String(decimal: p), field: "cpu.period") }
         if let q = c.quota { try t.write("cpu.cfs_quota_us", String(decimal: q), field: "cpu.quota") }

@@ -54,7 +54,7 @@ enum V2 {
             // cpu.max holds both: keep whichever one is not being set.
             let current = (t.read("cpu.max") ?? "max 100000").split(separator: " ")
             let quota = c.quota.map { $0 <= 0 ? "max" : String(decimal: $0) } ?? (current.first.map(String.init) ?? "max")
-            let period = c.period.map { String($0) } ?? (current.count > 1 ? String(current[1]) : "100000")
+            let period = c.period.map { String(decimal: $0) } ?? (current.count > 1 ? String(current[1]) : "100000")
             try t.write("cpu.max", "\(quota) \(period)", field: c.quota != nil ? "cpu.quota" : "cpu.period")
         }
         if let b = c.burst { try t.write("cpu.max.burst", String(decimal: b), field: "cpu.burst") }

@@ -108,16 +108,7 @@ public struct ContainerState {
         self.rootfsMountBelow = rootfsMountBelow
     }
 
-    static func userName(_ uid: uid_t) -> String {
-        // Static binaries cannot use NSS modules; /etc/passwd is enough for the owner field.
-        guard let text = Files.readText("/etc/passwd") else { return String(decimal: uid) }
-        let id = String(decimal: uid)
-        for line in text.split(byte: UInt8(ascii: "\n")) {
-            let f = line.split(byte: UInt8(ascii: ":"), omittingEmpty: false)
-            if f.count > 2, f[2] == id { return f[0] }
-        }
-        return String(decimal: uid)
-    }
+    static func userName(_ uid: uid_t) -> String { Credentials.passwdField(0, of: uid) ?? String(decimal: uid) }
 }
 
 /// What /proc says about a process: whether it lives, and since when.
