@@ -6,6 +6,7 @@
 #     (GNU time, median of RUNS) with the binary read from disk and freshly copied;
 #   - create, start, state, kill, delete, each timed on its own;
 #   - 100 sequential `run`s; 50 parallel `run -d` (all must start);
+#   - 1000 `run -d` of sleep, 100 at a time, then all deleted (bench/many.sh);
 #   - `run` with podman's default seccomp profile (bench/oci-seccomp.py).
 # Debian's crun refuses this host's hybrid cgroups, so everything runs in a
 # private mount namespace without the cgroup2 tree (scripts/without-unified).
@@ -146,6 +147,12 @@ for rt in hako crun runc; do
     for i in $(seq 50); do rt $rt delete --force "p$i" >/dev/null 2>&1 || true; done
 done
 echo "| 50 parallel \`run -d\`, ms (containers started) | $(awk '{printf "%.0f", $1/1e6}' "$W/par-hako") ($(cat "$W/par-ok-hako")/50) | $(awk '{printf "%.0f", $1/1e6}' "$W/par-crun") ($(cat "$W/par-ok-crun")/50) | $(awk '{printf "%.0f", $1/1e6}' "$W/par-runc") ($(cat "$W/par-ok-runc")/50) | $(ratio "$(cat "$W/par-hako")" "$(cat "$W/par-crun")") |"
+echo
+
+# 4b. a thousand containers at once (bench/many.sh; BENCH_MANY sets the count)
+echo "## ${BENCH_MANY:-1000} containers: \`run -d\` of sleep, 100 at a time, then all deleted"
+echo
+HAKO=$hako "$here/bench/many.sh" "${BENCH_MANY:-1000}" 100
 echo
 
 # 5. run with an engine's default seccomp profile

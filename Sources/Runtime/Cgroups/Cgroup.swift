@@ -84,8 +84,15 @@ public struct Cgroup {
                 let new = try Files.makeDirectories(dir)
                 made += new
                 if root.hasByteSuffix("/cpuset") {
-                    // A new v1 cpuset is empty and refuses tasks until cpus and mems are set.
-                    for d in new { try Cgroup.inheritCpuset(d) }
+                    // A new v1 cpuset is empty and refuses tasks until cpus
+                    // and mems are set. Every level is filled, not only the
+                    // ones made here: a parallel create may have made a
+                    // parent and not filled it yet.
+                    var d = root
+                    for part in path.split(separator: "/") {
+                        d += "/" + part
+                        try Cgroup.inheritCpuset(d)
+                    }
                 }
             }
         } catch {
