@@ -387,7 +387,11 @@ public struct Runtime {
         defer { dir.unlock() }
         let s = try dir.read()
         let st = status(of: s, in: dir)
-        if st == .stopped { throw RuntimeError("container \"\(id)\" is not running") }
+        // runc's words: containerd's shim (pkg/process checkKillError) maps
+        // "container not running" to NotFound, which its CRI ignores when it
+        // stops a pod whose process has exited. With --all runc signals
+        // whatever is left in the cgroup and succeeds.
+        if st == .stopped, !all { throw RuntimeError("container not running") }
         if all, !s.cgroups.isEmpty {
             for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, signal) }
             if st == .paused { thaw(s) }
@@ -401,7 +405,7 @@ public struct Runtime {
         let pidfd = hk_pidfd_open(s.pid, 0)
         if pidfd < 0 { throw SystemError("pidfd_open \(s.pid)") }
         defer { close(pidfd) }
-        guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container init has exited") }
+        guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container not running") }
         try sys(hk_pidfd_send_signal(pidfd, sig), "kill \(s.pid)")
     }
 

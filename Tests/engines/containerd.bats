@@ -87,3 +87,35 @@ sleep 100 " ]
     run c run --rm --rootfs --runc-binary "$HAKO" "$T/rootfs-rw" c5 echo from-rootfs
     [ "$status" -eq 0 ] && [ "$output" = from-rootfs ]
 }
+
+# The shim's runc binary: hako, or runc for the comparison.
+binary() { [ "$1" = hako ] && echo "$HAKO" || command -v runc; }
+
+# A task whose process has exited, killed and deleted as containerd's CRI
+# does when it stops a pod: the shim must read "process already finished"
+# (NotFound), which the CRI ignores, not "unknown error after kill".
+exited_task() {
+    local rt=$1 id=exited-$1 bin=$(binary "$1")
+    c run -d --runc-binary "$bin" localhost/busybox:latest "$id" true
+    for i in $(seq 100); do c task ls | grep -q "^$id .*STOPPED" && break; sleep 0.05; done
+    c task ls | grep "^$id " | awk '{print "state:", $3}'
+    local out
+    out=$(c task kill -s SIGKILL "$id" 2>&1) && echo "kill: ok" || echo "kill: ${out#ctr: }"
+    out=$(c task kill -a -s SIGKILL "$id" 2>&1) && echo "kill -a: ok" || echo "kill -a: ${out#ctr: }"
+    c task delete "$id" >/dev/null && echo "delete: ok"
+    c container rm "$id" && echo "rm: ok"
+    # Nothing left: no task, no runtime state in the shim's root, no cgroup.
+    c task ls -q | grep -x "$id"
+    "$bin" --root /run/containerd/runc/default list -q 2>/dev/null | grep -x "$id"
+    ls -d /sys/fs/cgroup/*/default/"$id" /sys/fs/cgroup/default/"$id" 2>/dev/null
+    true
+}
+
+@test "a task whose process exited: kill answers NotFound, delete leaves nothing, as on runc" {
+    command -v runc >/dev/null || skip "runc is not installed: the comparison needs it"
+    hako=$(exited_task hako)
+    runc=$(exited_task runc)
+    echo "hako:"; echo "$hako"; echo "runc:"; echo "$runc"
+    [ "$hako" = "$runc" ]
+    [[ "$hako" == *"state: STOPPED"*"kill: process already finished: not found"*"delete: ok"*"rm: ok" ]]
+}
