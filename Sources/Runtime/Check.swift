@@ -147,8 +147,17 @@ public struct BundleCheck {
         }
         if let r = linux.resources {
             let cgroup = Cgroup(layout: CgroupLayout.detect(), path: "/")
+            var missing = false
             for (field, controller) in ResourceWriter.controllerNeeds(r, v2: cgroup.isUnified) where cgroup.directory(for: controller) == nil {
                 add("linux.resources.\(field)", "the \(controller) cgroup controller is not available on this host (\(cgroup.layout.name) cgroups)")
+                missing = true
+            }
+            // What create's writer would refuse before writing anything.
+            if !missing {
+                let planned = Cgroup(layout: cgroup.layout, path: Cgroup.resolvePath(linux.cgroupsPath, id: "check"))
+                let writer = ResourceWriter(cgroup: planned, prefix: "linux.resources", logger: logger)
+                writer.plan.probing = true
+                do { try writer.planWrites(r) } catch let e as SpecError { add(e.path, e.reason) } catch { add("linux.resources", "\(error)") }
             }
         }
         if getuid() != 0 {
@@ -176,18 +185,18 @@ public struct BundleCheck {
         let root = open(rootfs, HK_O_PATH | O_DIRECTORY | O_CLOEXEC)
         if root < 0 { return nil } // root.path is reported by validate
         defer { close(root) }
-        func runnable(_ p: String) -> Bool {
+        // The init's own test (Exec.notRunnable), with paths resolved in the rootfs.
+        func inRoot(_ p: String, _ st: inout stat) -> Int32 {
             let fd = hk_openat2(root, p, UInt64(UInt32(bitPattern: HK_O_PATH | O_CLOEXEC)), 0, RESOLVE_IN_ROOT)
-            if fd < 0 { return false }
+            if fd < 0 { return -1 }
             defer { close(fd) }
-            var st = stat()
-            return fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && (st.st_mode & 0o111) != 0
+            return fstat(fd, &st)
         }
-        if name.contains("/") { return runnable(name) ? nil : "\(name) is not an executable file in the rootfs" }
+        if name.contains("/") { return Exec.notRunnable(name, stat: inRoot) }
         let path = env.last(where: { $0.hasBytePrefix("PATH=") }).map { String($0.dropFirst(5)) }
             ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-        for dir in path.split(separator: ":") where runnable(String(dir) + "/" + name) { return nil }
-        return "executable file \"\(name)\" not found in the rootfs in $PATH (\(path))"
+        for dir in path.split(separator: ":") where Exec.notRunnable(String(dir) + "/" + name, stat: inRoot) == nil { return nil }
+        return Exec.notFoundInPath(name) + " (\(path), in the rootfs)"
     }
 }
 

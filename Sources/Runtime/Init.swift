@@ -269,22 +269,37 @@ extension ContainerInit {
 
 extension Exec {
     /// execvp's search, done before `start` so a missing program fails `create`.
+    /// The words are runc's (Go's exec.LookPath): engines read them to
+    /// report 127 (not found) or 126 (cannot be run), docker in
+    /// daemon/errors.go translateContainerdStartErr, podman in
+    /// libpod/oci_util.go getOCIRuntimeError.
     static func find(_ name: String, env: [String]) throws -> String {
         if name.isEmpty { throw SpecError("process.args", "must not be empty") }
-        func runnable(_ p: String) -> Bool {
-            var st = stat()
-            return stat(p, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG && access(p, X_OK) == 0
-        }
         if name.contains("/") {
-            if runnable(name) { return name }
-            throw SpecError("process.args[0]", "\(name): \(SystemError.describe(errno == 0 ? ENOENT : errno))")
+            if let why = notRunnable(name, stat: { stat($0, &$1) }) { throw SpecError("process.args[0]", why) }
+            return name
         }
         let path = env.last(where: { $0.hasBytePrefix("PATH=") }).map { String($0.dropFirst(5)) }
             ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
         for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
-            if runnable(candidate) { return candidate }
+            if notRunnable(candidate, stat: { stat($0, &$1) }) == nil { return candidate }
         }
-        throw SpecError("process.args[0]", "executable file \"\(name)\" not found in $PATH")
+        throw SpecError("process.args[0]", Exec.notFoundInPath(name))
+    }
+
+    static func notFoundInPath(_ name: String) -> String { "exec: \"\(name)\": executable file not found in $PATH" }
+
+    /// Why `path` cannot be executed, in runc's words, or nil: a regular
+    /// file with an execute bit. A directory or a file without one is
+    /// "permission denied", as execve would say.
+    static func notRunnable(_ path: String, stat statFn: (String, inout stat) -> Int32) -> String? {
+        var st = stat()
+        if statFn(path, &st) != 0 {
+            let e = SystemError.describe(errno == 0 ? ENOENT : errno)
+            return "exec: \"\(path)\": stat \(path): \(e.prefix(1).lowercased() + e.dropFirst())"
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR || (st.st_mode & 0o111) == 0 { return "exec: \"\(path)\": permission denied" }
+        return nil
     }
 }

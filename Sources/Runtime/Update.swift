@@ -103,9 +103,18 @@ extension Runtime {
                let usage = Stats.memoryUsage(cgroup), UInt64(limit) < usage {
                 throw SpecError("memory.limit", "\(limit) is below the container's current memory usage \(usage) (checkBeforeUpdate)")
             }
-            try ResourceWriter(cgroup: cgroup, prefix: "", logger: logger).apply(resources)
+            // All or nothing: every write is decided before the first one,
+            // and a write the kernel refuses undoes the earlier ones.
+            let writer = ResourceWriter(cgroup: cgroup, prefix: "", logger: logger)
+            try writer.enableControllers(resources)
+            try writer.planWrites(resources)
+            let done = try writer.execute(rollback: true)
             // Device rules change only when the update names some.
-            if !resources.devices.isEmpty { try cgroup.applyDevices(resources.devices, nodes: [], prefix: "") }
+            if !resources.devices.isEmpty {
+                do { try cgroup.applyDevices(resources.devices, nodes: [], prefix: "") } catch let e as SpecError {
+                    throw done.isEmpty ? e : SpecError(e.path, e.reason + "; " + writer.undo(done))
+                }
+            }
         } catch let e as SpecError {
             throw SpecError(e.path, e.reason, document: source)
         }

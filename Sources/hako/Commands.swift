@@ -101,7 +101,12 @@ let commands: [Command] = [
         o.apparmorProfile = a["apparmor"]
         o.processLabel = a["process-label"]
         o.preserveFds = try a.int("preserve-fds")
-        return try rt.exec(id: a.id("exec"), options: o)
+        // runc: whatever stops the process from starting exits 255, which
+        // engines tell from the process's own status (podman, containerd).
+        do { return try rt.exec(id: a.id("exec"), options: o) } catch {
+            rt.logger.error("\(error)")
+            return 255
+        }
     },
     Command(name: "ps", synopsis: "ps [--format table|json] ID [PS_ARGS...]",
             summary: "list the processes of a container", options: [.value("format", "f")]) { a, rt in

@@ -47,7 +47,7 @@ final class CheckTests: ContainerTestCase {
             #"linux.namespaces[\#(nsCount + 1)].type: duplicate namespace "uts""#,
             #"linux.seccomp.defaultAction: unknown seccomp action "SCMP_ACT_BOGUS""#,
             // Host problems, found after the spec ones; indices are the config's own.
-            #"process.args[0]: executable file "no-such-program" not found"#,
+            #"process.args[0]: exec: "no-such-program": executable file not found in $PATH"#,
             "process.rlimits[0].hard: 1073741824 is above this host's hard limit",
             "mounts[\(mountCount)].source: /no/such/dir does not exist (host)",
             "hooks.prestart[1].path: /no/such/hook is not an executable file",

@@ -51,7 +51,7 @@ final class ErrorsTests: ContainerTestCase {
         assertFails("config.json: root.path: /nonexistent-rootfs is not a directory") { $0[["root", "path"]] = .string("/nonexistent-rootfs") }
     }
     func testMissingExecutable() {
-        assertFails(#"config.json: process.args[0]: executable file "no-such-program" not found in $PATH"#) {
+        assertFails(#"config.json: process.args[0]: exec: "no-such-program": executable file not found in $PATH"#) {
             $0[["process", "args"]] = .array([.string("no-such-program")])
         }
     }

@@ -10,6 +10,18 @@ struct ResourceWriter {
     /// or the root of an `update --resources` file.
     let prefix: String
     let logger: Logger
+    /// The writes the resources call for, in order. Everything is decided
+    /// (and every config mistake found) before the first file is touched,
+    /// so that `update` can apply all or nothing and `check` can ask too.
+    let plan = Plan()
+
+    final class Plan {
+        struct Write { let path: String, value: String, field: String }
+        var writes: [Write] = []
+        /// `check` plans for a cgroup not made yet: a file of a missing
+        /// directory is taken to exist, since only create can know.
+        var probing = false
+    }
 
     /// A controller's directory in this container's cgroup.
     struct Target {
@@ -18,12 +30,12 @@ struct ResourceWriter {
         let writer: ResourceWriter
 
         func write(_ file: String, _ value: String, field: String) throws {
-            do { try Files.write(dir + "/" + file, value) } catch let e as SystemError {
-                throw SpecError(writer.path(field), "write \"\(value)\" to \(dir)/\(file): \(SystemError.describe(e.errno))")
-            }
+            writer.plan.writes.append(.init(path: dir + "/" + file, value: value, field: writer.path(field)))
         }
 
-        func has(_ file: String) -> Bool { Files.exists(dir + "/" + file) }
+        func has(_ file: String) -> Bool {
+            Files.exists(dir + "/" + file) || (writer.plan.probing && !Files.exists(dir))
+        }
         func read(_ file: String) -> String? {
             Files.readText(dir + "/" + file).map { $0.trimmingWhitespace }
         }
@@ -84,7 +96,49 @@ struct ResourceWriter {
 
     /// Writes everything the resources set. `devices` are applied separately
     /// (Cgroups/Devices.swift) because v2 needs an eBPF program, not a file.
-    func apply(_ r: Resources) throws {
+    /// With `rollback`, a failed write puts back what the earlier ones
+    /// changed (as far as the kernel lets it) and the error says so.
+    func apply(_ r: Resources, rollback: Bool = false) throws {
+        try enableControllers(r)
+        try planWrites(r)
+        try execute(rollback: rollback)
+    }
+
+    /// The writes made, each with the file's value before (when rolling back).
+    typealias Done = [(Plan.Write, String?)]
+
+    @discardableResult
+    func execute(rollback: Bool) throws -> Done {
+        var done: Done = []
+        for w in plan.writes {
+            let before = rollback ? Files.readText(w.path) : nil
+            do { try Files.write(w.path, w.value) } catch let e as SystemError {
+                let reason = "write \"\(w.value)\" to \(w.path): \(SystemError.describe(e.errno))"
+                guard rollback, !done.isEmpty else { throw SpecError(w.field, reason) }
+                throw SpecError(w.field, reason + "; " + undo(done))
+            }
+            done.append((w, before))
+        }
+        return done
+    }
+
+    /// Puts back the files an update had written, newest first, and says
+    /// which could not be: a file whose old value the kernel refuses as
+    /// input (per-device lists, for one) stays as the update left it.
+    func undo(_ done: Done) -> String {
+        var failed: [String] = []
+        for (w, before) in done.reversed() {
+            guard let old = before?.trimmingWhitespace, !old.contains("\n"), !old.isEmpty,
+                  (try? Files.write(w.path, old)) != nil else {
+                failed.append(w.path)
+                continue
+            }
+        }
+        if failed.isEmpty { return "nothing was changed (\(done.count) earlier write\(done.count == 1 ? "" : "s") rolled back)" }
+        return "rolled back \(done.count - failed.count) of \(done.count) earlier writes; still changed: \(failed.joined(by: ", "))"
+    }
+
+    func enableControllers(_ r: Resources) throws {
         if let u = cgroup.unifiedDirectory, let root = cgroup.layout.unifiedRoot {
             // On a pure v2 host every controller is enabled, as crun and runc
             // do, so that `events` and engines see all the usage files; on a
@@ -95,13 +149,17 @@ struct ResourceWriter {
                 throw RuntimeError("enable controllers for \(u): \(e)")
             }
         }
+    }
+
+    /// Decides every write, in order, without writing (files are only read).
+    func planWrites(_ r: Resources) throws {
         if let m = r.memory {
             let t = try target("memory", field: "memory")
             try t.v2 ? V2.memory(m, t) : V1.memory(m, t)
         }
         if let c = r.cpu { try cpu(c) }
         if let p = r.pids {
-            try target("pids", field: "pids").write("pids.max", p <= 0 ? "max" : String(decimal: p), field: "pids.limit")
+            try target("pids", field: "pids").write("pids.max", p < 0 ? "max" : String(decimal: p), field: "pids.limit")
         }
         if let b = r.blockIO {
             let t = try target(cgroup.isUnified ? "io" : "blkio", field: "blockIO")
@@ -155,7 +213,7 @@ struct ResourceWriter {
             if key.contains("/") || key.hasBytePrefix(".") || key.isEmpty {
                 throw SpecError(path(field), "is not a cgroup file name")
             }
-            if !Files.exists(dir + "/" + key) {
+            if !Target(dir: dir, v2: true, writer: self).has(key) {
                 let controller = key.split(separator: ".").first.map(String.init) ?? key
                 throw SpecError(path(field), "no such cgroup file (is the \(controller) controller enabled in this cgroup v2 tree?)")
             }

@@ -5,19 +5,24 @@ enum V1 {
     static func memory(_ m: Resources.Memory, _ t: ResourceWriter.Target) throws {
         // memory.memsw.limit_in_bytes (memory+swap) may never be below
         // memory.limit_in_bytes: when raising both, swap goes first.
+        // As runc: an unlimited memory without a swap says swap is unlimited too.
+        var swapValue = m.swap
+        if m.limit == -1, swapValue == nil, t.has("memory.memsw.limit_in_bytes") { swapValue = -1 }
         let limit = m.limit.map { String(decimal: $0) }
-        let swap = m.swap.map { String(decimal: $0) }
+        let swap = swapValue.map { String(decimal: $0) }
         if let swap, !t.has("memory.memsw.limit_in_bytes") {
             throw SpecError(t.writer.path("memory.swap"), "swap accounting is off in this kernel (no memory.memsw.limit_in_bytes); \(swap) cannot be set")
         }
         switch (limit, swap) {
         case let (l?, s?):
-            do {
+            // Raising: swap first; lowering: the limit first (runc's rule).
+            let current = t.read("memory.limit_in_bytes").flatMap { Int64($0) } ?? Int64.max
+            if swapValue! == -1 || current < swapValue! {
+                try t.write("memory.memsw.limit_in_bytes", s, field: "memory.swap")
+                try t.write("memory.limit_in_bytes", l, field: "memory.limit")
+            } else {
                 try t.write("memory.limit_in_bytes", l, field: "memory.limit")
                 try t.write("memory.memsw.limit_in_bytes", s, field: "memory.swap")
-            } catch {
-                try t.write("memory.memsw.limit_in_bytes", s, field: "memory.swap")
-                try t.write("memory.limit_in_bytes", l, field: "memory.limit")
             }
         case let (l?, nil): try t.write("memory.limit_in_bytes", l, field: "memory.limit")
         case let (nil, s?): try t.write("memory.memsw.limit_in_bytes", s, field: "memory.swap")
@@ -43,7 +48,13 @@ enum V1 {
     }
 
     static func cpu(_ c: Resources.CPU, _ t: ResourceWriter.Target) throws {
-        if let s = c.shares { try t.write("cpu.shares", String(decimal: s), field: "cpu.shares") }
+        if let s = c.shares {
+            // The kernel clamps instead of refusing; runc reads the value back and refuses.
+            guard (2...262_144).contains(s) else {
+                throw SpecError(t.writer.path("cpu.shares"), "\(s) is outside the kernel's range 2-262144")
+            }
+            try t.write("cpu.shares", String(decimal: s), field: "cpu.shares")
+        }
         // The period first: a quota is checked against the current period.
         if let p = c.period { try t.write("cpu.cfs_period_us", String(decimal: p), field: "cpu.period") }
         if let q = c.quota { try t.write("cpu.cfs_quota_us", String(decimal: q), field: "cpu.quota") }
@@ -61,8 +72,16 @@ enum V1 {
                 throw SpecError(t.writer.path(field), "this kernel has no proportional block I/O weight (neither blkio.weight nor blkio.bfq.weight: no CFQ or BFQ scheduler)")
             }
         }
+        // CFQ's weights run 10-1000, BFQ's 1-1000; the kernel refuses others.
+        let lowest: UInt16 = weightFile == "blkio.weight" ? 10 : 1
+        func inRange(_ w: UInt16, _ field: String) throws {
+            guard (lowest...1000).contains(w) else {
+                throw SpecError(t.writer.path(field), "\(w) is outside \(weightFile)'s range \(lowest)-1000")
+            }
+        }
         if let w = b.weight {
             try needWeight("blockIO.weight")
+            try inRange(w, "blockIO.weight")
             try t.write(weightFile, String(decimal: w), field: "blockIO.weight")
         }
         if let w = b.leafWeight {
@@ -75,6 +94,7 @@ enum V1 {
             let field = "blockIO.weightDevice[\(i)]"
             if let w = d.weight {
                 try needWeight(field)
+                try inRange(w, field + ".weight")
                 try t.write(weightFile + (weightFile == "blkio.weight" ? "_device" : ""), "\(d.major):\(d.minor) \(w)", field: field + ".weight")
             }
             if let w = d.leafWeight {

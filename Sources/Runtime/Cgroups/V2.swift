@@ -18,6 +18,8 @@ enum V2 {
     static func memory(_ m: Resources.Memory, _ t: ResourceWriter.Target) throws {
         func amount(_ v: Int64) -> String { v < 0 ? "max" : String(decimal: v) }
         if let l = m.limit { try t.write("memory.max", amount(l), field: "memory.limit") }
+        // As runc: an unlimited memory without a swap says swap is unlimited too.
+        if m.limit == -1, m.swap == nil, t.has("memory.swap.max") { try t.write("memory.swap.max", "max", field: "memory.limit") }
         if let s = m.swap {
             // v1's swap is memory+swap; v2's memory.swap.max is swap alone.
             let value: String
@@ -28,8 +30,6 @@ enum V2 {
                     throw SpecError(t.writer.path("memory.swap"), "\(s) is below memory.limit \(l) (swap is memory+swap)")
                 }
                 value = String(s - l)
-            } else if s == 0 {
-                value = "0"
             } else {
                 throw SpecError(t.writer.path("memory.swap"), "needs memory.limit on cgroup v2 (swap is memory+swap)")
             }

@@ -13,12 +13,20 @@ public struct Resources {
         public var limit: Int64?, reservation: Int64?, swap: Int64?, kernel: Int64?, kernelTCP: Int64?
         public var swappiness: UInt64?
         public var disableOOMKiller: Bool?, useHierarchy: Bool?, checkBeforeUpdate: Bool?
+        var isEmpty: Bool {
+            limit == nil && reservation == nil && swap == nil && kernel == nil && kernelTCP == nil
+                && swappiness == nil && disableOOMKiller == nil && useHierarchy == nil
+        }
     }
     public struct CPU {
         public var shares: UInt64?, quota: Int64?, burst: UInt64?, period: UInt64?
         public var realtimeRuntime: Int64?, realtimePeriod: UInt64?
         public var cpus: String?, mems: String?
         public var idle: Int64?
+        var isEmpty: Bool {
+            shares == nil && quota == nil && burst == nil && period == nil && realtimeRuntime == nil
+                && realtimePeriod == nil && cpus == nil && mems == nil && idle == nil
+        }
     }
     public struct WeightDevice { public var major: Int64, minor: Int64; public var weight: UInt16?, leafWeight: UInt16? }
     public struct ThrottleDevice { public var major: Int64, minor: Int64, rate: UInt64 }
@@ -27,6 +35,10 @@ public struct Resources {
         public var weightDevice: [WeightDevice] = []
         public var throttleReadBpsDevice: [ThrottleDevice] = [], throttleWriteBpsDevice: [ThrottleDevice] = []
         public var throttleReadIOPSDevice: [ThrottleDevice] = [], throttleWriteIOPSDevice: [ThrottleDevice] = []
+        var isEmpty: Bool {
+            weight == nil && leafWeight == nil && weightDevice.isEmpty && throttleReadBpsDevice.isEmpty
+                && throttleWriteBpsDevice.isEmpty && throttleReadIOPSDevice.isEmpty && throttleWriteIOPSDevice.isEmpty
+        }
     }
     public struct HugepageLimit { public var pageSize: String, limit: UInt64 }
     public struct Network { public var classID: UInt32?; public var priorities: [(name: String, priority: UInt32)] }
@@ -106,10 +118,52 @@ public struct Resources {
             ($0.0, Rdma(hcaHandles: try $0.1.integer("hcaHandles"), hcaObjects: try $0.1.integer("hcaObjects")))
         } ?? []
         unified = try f.stringMap("unified")
+        dropUnset()
+    }
+
+    /// runc reads a zero as "not set" in most of these fields, and engines
+    /// rely on it: Docker 20.10 sends `blockIO.weight: 0` and `cpu.shares: 0`
+    /// for every container. Writing them would fail (blkio.bfq.weight takes
+    /// 1-1000) or quietly give the lowest priority (the kernel turns shares 0
+    /// into 2). Done once here, so create, update and check read the same.
+    /// Zero stays meaningful where runc writes it: cpu.burst and cpu.idle,
+    /// throttle rates (0 lifts the limit), swappiness, hugepage limits.
+    mutating func dropUnset() {
+        func nz<T: FixedWidthInteger>(_ v: T?) -> T? { v == 0 ? nil : v }
+        if var m = memory {
+            m.limit = nz(m.limit); m.reservation = nz(m.reservation); m.swap = nz(m.swap)
+            m.kernel = nz(m.kernel); m.kernelTCP = nz(m.kernelTCP)
+            if m.disableOOMKiller == false { m.disableOOMKiller = nil }
+            memory = m.isEmpty ? nil : m
+        }
+        if var c = cpu {
+            c.shares = nz(c.shares); c.quota = nz(c.quota); c.period = nz(c.period)
+            c.realtimeRuntime = nz(c.realtimeRuntime); c.realtimePeriod = nz(c.realtimePeriod)
+            if c.cpus == "" { c.cpus = nil }
+            if c.mems == "" { c.mems = nil }
+            cpu = c.isEmpty ? nil : c
+        }
+        // runc: a pids limit of 0 is not written; below 0 is "max".
+        if pids == 0 { pids = nil }
+        if var b = blockIO {
+            b.weight = nz(b.weight); b.leafWeight = nz(b.leafWeight)
+            b.weightDevice = b.weightDevice.compactMap { d in
+                var d = d
+                d.weight = nz(d.weight); d.leafWeight = nz(d.leafWeight)
+                return d.weight == nil && d.leafWeight == nil ? nil : d
+            }
+            blockIO = b.isEmpty ? nil : b
+        }
+        if var n = network {
+            n.classID = nz(n.classID)
+            network = n.classID == nil && n.priorities.isEmpty ? nil : n
+        }
     }
 
     static func swappiness(_ m: Field) throws -> UInt64? {
         guard let s = try m.optional("swappiness") else { return nil }
+        // runc: -1 (or its uint64 image, which Go engines send) is "not set".
+        if case let .number(text) = s.json, text == "-1" || text == String(UInt64.max) { return nil }
         let v: UInt64 = try s.integer()
         if v > 100 { throw s.error("\(v) is above 100") }
         return v

@@ -1,0 +1,84 @@
+#!/usr/bin/env bats
+# A program that cannot be run, side by side with runc: engines turn the
+# runtime's words into exit statuses. Docker 20.10 (daemon/errors.go,
+# translateContainerdStartErr): "executable file not found" or "no such
+# file or directory" is 127, "permission denied" 126. Podman 4.3
+# (libpod/oci_util.go, getOCIRuntimeError): "executable file not found in"
+# or "no such file or directory" is 127, "permission denied" or "operation
+# not permitted" 126. runc's exec exits 255 when the process cannot start.
+
+setup_file() {
+    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    export HAKO=${HAKO:-$ROOT/.build/release/hako}
+    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
+    export TEMPLATE=$BATS_FILE_TMPDIR/template
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
+    printf 'echo not executable\n' > "$TEMPLATE/rootfs/notexec"
+    mkdir -p "$TEMPLATE/rootfs/adir"
+}
+
+setup() {
+    T=$(mktemp -d /tmp/hako-exe.XXXXXX)
+    NAME=exe-$BATS_TEST_NUMBER-$$
+}
+
+teardown() {
+    for rt in hako runc; do
+        for id in $(rt_$rt list -q 2>/dev/null); do rt_$rt delete --force "$id" >/dev/null 2>&1 || true; done
+        for d in /sys/fs/cgroup/*/hako-test/$NAME-$rt /sys/fs/cgroup/hako-test/$NAME-$rt; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+    done
+    rm -rf "$T"
+}
+
+rt_hako() { "$HAKO" --root "$T/hako-state" "$@"; }
+rt_runc() { runc --root "$T/runc-state" "$@"; }
+
+# The status, and the runtime's words from `exec: "` on (runc's quoting
+# escapes its message's quotes, unescaped here).
+outcome() {
+    local rt=$1; shift
+    local rc=0 out
+    out=$(rt_$rt "$@" 2>&1 </dev/null) || rc=$?
+    out=$(printf '%s' "$out" | sed 's/\\"/"/g; s/.*\(exec: "\)/\1/; s/"$//')
+    echo "rc=$rc $out"
+}
+
+cases() {
+    local rt=$1 b=$T/$1
+    cp -a "$TEMPLATE" "$b"
+    for prog in nonexistent-cmd /nonexistent /notexec /adir; do
+        jq --arg p "$prog" --arg cg "/hako-test/$NAME-$rt" '.process.args = [$p] | .linux.cgroupsPath = $cg' "$b/config.json" > "$T/c" && mv "$T/c" "$b/config.json"
+        echo "run $prog: $(outcome "$rt" run --bundle "$b" "$NAME")"
+        rt_$rt delete --force "$NAME" 2>/dev/null || true
+    done
+    jq '.process.args = ["sleep", "100"]' "$b/config.json" > "$T/c" && mv "$T/c" "$b/config.json"
+    rt_$rt run -d --bundle "$b" "$NAME" </dev/null
+    for prog in nonexistent-cmd /nonexistent /notexec /adir; do
+        echo "exec $prog: $(outcome "$rt" exec "$NAME" "$prog")"
+    done
+    echo "exec in no container: status $(rt_$rt exec "$NAME-none" true >/dev/null 2>&1; echo $?)"
+    rt_$rt delete --force "$NAME"
+}
+
+@test "a program that cannot be run: runc's words and exit statuses, in run and exec" {
+    command -v runc >/dev/null || skip "runc is not installed: the comparison needs it"
+    hako=$(cases hako); runc=$(cases runc)
+    echo "hako:"; echo "$hako"; echo "runc:"; echo "$runc"
+    [ "$hako" = "$runc" ]
+    [[ "$hako" == *'run nonexistent-cmd: rc=1 exec: "nonexistent-cmd": executable file not found in $PATH'* ]]
+    [[ "$hako" == *'exec /adir: rc=255 exec: "/adir": permission denied'* ]]
+}
+
+@test "check names the program in the words create will use" {
+    cp -a "$TEMPLATE" "$T/b"
+    for prog in nonexistent-cmd /notexec /adir; do
+        jq --arg p "$prog" '.process.args = [$p]' "$T/b/config.json" > "$T/c" && mv "$T/c" "$T/b/config.json"
+        run "$HAKO" check --bundle "$T/b"
+        echo "$output"
+        [ "$status" -ne 0 ]
+        case $prog in
+        /*) [[ "$output" == *"process.args[0]: exec: \"$prog\": permission denied"* ]] ;;
+        *) [[ "$output" == *"process.args[0]: exec: \"$prog\": executable file not found in \$PATH"* ]] ;;
+        esac
+    done
+}

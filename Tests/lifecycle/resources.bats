@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# linux.resources as engines send them, side by side with runc: a zero is
+# "not set" wherever runc reads it so (Docker 20.10 sends blockIO.weight 0
+# and cpu.shares 0 for every container), `update` applies all or nothing,
+# and `check` finds what create would refuse. This host's cgroup files are
+# read back (v1 here; the v2 guest runs the same file when it has runc).
+
+setup_file() {
+    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    export HAKO=${HAKO:-$ROOT/.build/release/hako}
+    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
+    export TEMPLATE=$BATS_FILE_TMPDIR/template
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
+}
+
+setup() {
+    T=$(mktemp -d /tmp/hako-res.XXXXXX)
+    NAME=res-$BATS_TEST_NUMBER-$$
+}
+
+teardown() {
+    for rt in hako runc; do
+        for id in $(rt_$rt list -q 2>/dev/null); do rt_$rt delete --force "$id" >/dev/null 2>&1 || true; done
+        for d in /sys/fs/cgroup/*/hako-test/$NAME-$rt /sys/fs/cgroup/hako-test/$NAME-$rt; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+    done
+    rm -rf "$T"
+}
+
+rt_hako() { "$HAKO" --root "$T/hako-state" "$@"; }
+rt_runc() { runc --root "$T/runc-state" "$@"; }
+need_runc() { command -v runc >/dev/null || skip "runc is not installed: the comparison needs it"; }
+
+# bundle RT JQ-FILTER: a bundle for runtime RT in cgroup /hako-test/$NAME-RT.
+bundle() {
+    cp -a "$TEMPLATE" "$T/$1"
+    jq --arg cg "/hako-test/$NAME-$1" ".linux.cgroupsPath = \$cg | $2" "$T/$1/config.json" > "$T/c" && mv "$T/c" "$T/$1/config.json"
+}
+
+# The cgroup v1 file of runtime RT's container (empty on other layouts).
+cg() { cat "/sys/fs/cgroup/$2/hako-test/$NAME-$1/$3" 2>/dev/null | head -1; }
+
+# What Docker 20.10 sends for `docker run` without limits, and what a
+# plain bundle may say: every "unset" as a zero.
+ZEROS='.linux.resources = {
+    "memory": {"limit": 0, "reservation": 0, "swap": 0, "kernel": 0, "kernelTCP": 0, "disableOOMKiller": false},
+    "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0, "cpus": "", "mems": ""},
+    "pids": {"limit": 0},
+    "blockIO": {"weight": 0, "leafWeight": 0, "weightDevice": [{"major": 1, "minor": 3, "weight": 0, "leafWeight": 0}]},
+    "devices": [{"allow": false, "access": "rwm"}]}'
+
+values() {
+    echo "cpu.shares=$(cg "$1" cpu cpu.shares) quota=$(cg "$1" cpu cpu.cfs_quota_us) period=$(cg "$1" cpu cpu.cfs_period_us)"
+    echo "pids.max=$(cg "$1" pids pids.max) memory=$(cg "$1" memory memory.limit_in_bytes) cpus=$(cg "$1" cpuset cpuset.cpus)"
+}
+
+@test "zeros are unset: create with Docker's resources gives the kernel's defaults, as runc" {
+    need_runc
+    for rt in hako runc; do
+        bundle $rt "$ZEROS"
+        rt_$rt create --bundle "$T/$rt" "$NAME" </dev/null >/dev/null
+    done
+    hako=$(values hako); runc=$(values runc)
+    echo "hako: $hako"; echo "runc: $runc"
+    [ "$hako" = "$runc" ]
+    [ -d /sys/fs/cgroup/cpu ] || skip "no cgroup v1 cpu hierarchy: the values were compared, not read"
+    [[ "$hako" == "cpu.shares=1024 quota=-1 period=100000"* ]]
+}
+
+@test "zeros are unset: check finds no problem in Docker's resources" {
+    bundle hako "$ZEROS"
+    run "$HAKO" check --bundle "$T/hako"
+    echo "$output"
+    [ "$status" -eq 0 ] && [[ "$output" == *"no problems found"* ]]
+}
+
+@test "update with Docker's payload: the memory limit changes, nothing else, as runc" {
+    need_runc
+    payload='{"memory": {"limit": 67108864, "reservation": 0, "swap": 134217728, "kernel": 0, "kernelTCP": 0},
+      "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0, "cpus": "", "mems": ""},
+      "pids": {"limit": 0}, "blockIO": {"weight": 0}}'
+    for rt in hako runc; do
+        bundle $rt '.'
+        rt_$rt run -d --bundle "$T/$rt" "$NAME" </dev/null
+        echo "$payload" | rt_$rt update --resources - "$NAME"
+    done
+    hako=$(values hako); runc=$(values runc)
+    echo "hako: $hako"; echo "runc: $runc"
+    [ "$hako" = "$runc" ]
+    [ -d /sys/fs/cgroup/memory ] || skip "no cgroup v1 memory hierarchy: the values were compared, not read"
+    [[ "$hako" == *"memory=67108864"* ]] && [[ "$hako" == "cpu.shares=1024"* ]]
+}
+
+@test "update is all or nothing: a write the kernel refuses undoes the earlier ones" {
+    [ -d /sys/fs/cgroup/memory ] && [ -d /sys/fs/cgroup/cpuset ] || skip "needs cgroup v1 memory and cpuset hierarchies"
+    bundle hako '.'
+    rt_hako run -d --bundle "$T/hako" "$NAME" </dev/null
+    before=$(values hako)
+    # The memory limit and reservation are written before cpuset, which
+    # names CPUs this host lacks: only the kernel can refuse that.
+    run rt_hako update --memory 64m --memory-reservation 32m --cpuset-cpus 0-4095 "$NAME"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"cpu.cpus"*"nothing was changed (2 earlier writes rolled back)"* ]]
+    [ "$(values hako)" = "$before" ]
+    [ "$(cg hako memory memory.soft_limit_in_bytes)" = "$(cat /sys/fs/cgroup/memory/memory.soft_limit_in_bytes)" ]
+    # runc leaves the first writes in place (written down, not compared).
+}
+
+@test "check predicts what create refuses: weights and shares out of the kernel's range" {
+    [ -d /sys/fs/cgroup/cpu ] || skip "cpu.shares' range is v1's"
+    for filter in '.linux.resources.cpu.shares = 1' '.linux.resources.blockIO.weight = 1001'; do
+        rm -rf "$T/hako"; bundle hako "$filter"
+        run "$HAKO" check --bundle "$T/hako"
+        echo "check: $output"
+        [ "$status" -ne 0 ] && [[ "$output" == *"linux.resources."*"outside"* ]]
+        run rt_hako create --bundle "$T/hako" "$NAME"
+        echo "create: $output"
+        [ "$status" -eq 1 ] && [[ "$output" == *"outside"* ]]
+        [ -z "$(rt_hako list -q)" ]
+    done
+}
