@@ -44,7 +44,7 @@ final class ExecTests: ContainerTestCase {
         XCTAssertEqual(r.out, "uid=5 gid=6\nfrom-file\n", r.err)
         try #"{"args": ["true"], "cwd": "relative"}"#.write(toFile: file, atomically: true, encoding: .utf8)
         let bad = Harness.hako(["exec", "--process", file, b.id])
-        XCTAssertEqual(bad.code, 1)
+        XCTAssertEqual(bad.code, 255, "runc's exec exits 255 for whatever stops the process from starting")
         XCTAssertTrue(bad.err.contains("process.json: user: is required") || bad.err.contains("process.json: cwd"), bad.err)
     }
 
@@ -98,8 +98,8 @@ final class ExecTests: ContainerTestCase {
         XCTAssertEqual(b.hako("start").code, 0)
         usleep(200_000)
         let r = Harness.hako(["exec", b.id, "true"])
-        XCTAssertEqual(r.code, 1)
+        XCTAssertEqual(r.code, 255, "runc's exec exits 255 for whatever stops the process from starting")
         XCTAssertTrue(r.err.contains("stopped"), r.err)
-        XCTAssertEqual(Harness.hako(["exec", "no-such-container", "true"]).code, 1)
+        XCTAssertEqual(Harness.hako(["exec", "no-such-container", "true"]).code, 255)
     }
 }
