@@ -98,6 +98,11 @@ public struct Runtime {
         if let l = linux, !l.timeOffsets.isEmpty, l.namespace(.time) == nil || l.namespace(.time)?.path != nil {
             throw SpecError("linux.timeOffsets", "needs a new time namespace in linux.namespaces")
         }
+        // runc's rule and words: an unprivileged caller cannot make the
+        // other namespaces (clone would fail with EPERM) without a user one.
+        if geteuid() != 0, linux?.namespace(.user) == nil {
+            throw SpecError("linux.namespaces", "rootless container requires user namespaces (hako runs as uid \(geteuid()))")
+        }
         if let user = linux?.namespace(.user), user.path == nil, linux?.uidMappings.isEmpty != false {
             throw SpecError("linux.uidMappings", "are required for a new user namespace")
         }

@@ -150,3 +150,19 @@ give_subids() {
     [ -z "$(hk list -q)" ]
     [ -z "$(ls -A "$T/run/hako" 2>/dev/null | grep -v '^@')" ]
 }
+
+@test "rootless: without a user namespace, check and create say what runc says, and nothing is left" {
+    cfg '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
+    run hk check --bundle "$B"
+    echo "check: $output"
+    [ "$status" -ne 0 ] && [[ "$output" == *"linux.namespaces: rootless container requires user namespaces"* ]]
+    run hk run --bundle "$B" "$NAME"
+    echo "run: $output"
+    [ "$status" -eq 1 ] && [[ "$output" == *"linux.namespaces: rootless container requires user namespaces"* ]]
+    [ -z "$(hk list -q)" ]
+    if command -v runc >/dev/null; then
+        run as_user runc --root "$T/run/runc" run --bundle "$B" "$NAME"
+        echo "runc: $output"
+        [ "$status" -eq 1 ] && [[ "$output" == *"rootless container requires user namespaces"* ]]
+    fi
+}
