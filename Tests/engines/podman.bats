@@ -117,3 +117,26 @@ p() { podman --root "$T/storage" --runroot "$T/run" "$@"; }
     run p run --rm --network none --rootfs "$T/bundle/rootfs" echo from-rootfs
     [ "$status" -eq 0 ] && [ "$output" = from-rootfs ]
 }
+
+# podman 4.3 turns the runtime's words into 127 and 126 (libpod/oci_util.go
+# getOCIRuntimeError): the same statuses on hako as on runc.
+unrunnable() {
+    local rt=$1 c=unrun-$(basename "$1")
+    echo "run missing: $(p run --rm --runtime "$rt" --network none localhost/busybox nonexistent-cmd >/dev/null 2>&1; echo $?)"
+    echo "run not executable: $(p run --rm --runtime "$rt" --network none localhost/busybox /etc >/dev/null 2>&1; echo $?)"
+    p run -d --runtime "$rt" --network none --name "$c" localhost/busybox sleep 100 >/dev/null
+    echo "exec missing: $(p exec "$c" nonexistent-cmd >/dev/null 2>&1; echo $?)"
+    echo "exec not executable: $(p exec "$c" /etc >/dev/null 2>&1; echo $?)"
+    p rm -f -t 0 "$c" >/dev/null
+}
+
+@test "a program that cannot be run: 127 and 126 in run and exec, as on runc" {
+    command -v runc >/dev/null || skip "runc is not installed: the comparison needs it"
+    hako=$(unrunnable "$HAKO"); runc=$(unrunnable "$(command -v runc)")
+    echo "hako: $hako"; echo "runc: $runc"
+    [ "$hako" = "$runc" ]
+    [ "$hako" = "run missing: 127
+run not executable: 126
+exec missing: 127
+exec not executable: 126" ]
+}
