@@ -134,7 +134,7 @@ public struct BundleCheck {
                 }
             }
         }
-        for (key, _) in linux.sysctl where access("/proc/sys/" + key.split(separator: ".").map(String.init).joined(by: "/"), F_OK) != 0 {
+        for (key, _) in linux.sysctl where access(Sysctl.components(key).map(Sysctl.file) ?? "", F_OK) != 0 {
             add("linux.sysctl.\(key)", "this kernel has no such sysctl")
         }
         if let cpus = linux.resources?.cpu?.cpus, let wanted = ProcessSettings.bitmap(cpus),
