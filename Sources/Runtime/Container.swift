@@ -91,6 +91,8 @@ public struct Runtime {
         if spec.domainname != nil, linux?.namespace(.uts) == nil {
             throw SpecError("domainname", "needs a uts namespace in linux.namespaces")
         }
+        try Sysctl.validate(spec)
+        try UserNamespace.validateIDs(spec)
         if let l = linux, !l.netDevices.isEmpty {
             throw SpecError("linux.netDevices", "moving host network devices into the container is not supported yet")
         }
@@ -140,7 +142,7 @@ public struct Runtime {
         undo.add { [madeCgroups] in Cgroup.remove(madeCgroups) }
         try logger.step("cgroup created")
         if !cgroup.directories.isEmpty {
-            try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
+            try cgroup.apply(linux?.resources, logger: logger)
         }
         try logger.step("cgroup resources written")
 

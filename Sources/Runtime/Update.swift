@@ -105,7 +105,7 @@ extension Runtime {
             }
             try ResourceWriter(cgroup: cgroup, prefix: "", logger: logger).apply(resources)
             // Device rules change only when the update names some.
-            if !resources.devices.isEmpty { try cgroup.applyDevices(resources.devices, nodes: [], prefix: "") }
+            if !resources.devices.isEmpty { try cgroup.applyDevices(resources.devices, prefix: "") }
         } catch let e as SpecError {
             throw SpecError(e.path, e.reason, document: source)
         }
