@@ -91,8 +91,6 @@ public struct Runtime {
         if spec.domainname != nil, linux?.namespace(.uts) == nil {
             throw SpecError("domainname", "needs a uts namespace in linux.namespaces")
         }
-        try Sysctl.validate(spec)
-        try UserNamespace.validateIDs(spec)
         if let l = linux, !l.netDevices.isEmpty {
             throw SpecError("linux.netDevices", "moving host network devices into the container is not supported yet")
         }
@@ -109,6 +107,8 @@ public struct Runtime {
                 throw SpecError(m.path + ".options", "idmap without the mount's own uidMappings needs a new user namespace (linux.namespaces, linux.uidMappings)")
             }
         }
+        try Sysctl.validate(spec)
+        try UserNamespace.validateIDs(spec)
         return rootfs
     }
 
