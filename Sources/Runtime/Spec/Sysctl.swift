@@ -3,8 +3,10 @@
 // process on it. So a key is accepted only where the container has a
 // namespace of its own that isolates it, by the rules runc validates
 // (libcontainer/configs/validate): the ipc keys with a new ipc namespace,
-// net.* with a new network namespace, kernel.domainname (and hostname) with
-// a new uts namespace. Everything else is refused.
+// net.* with a new network namespace, kernel.domainname and kernel.hostname
+// with a new uts namespace. Everything else is refused. (runc 1.2 refuses
+// kernel.hostname as a rival of the hostname field; it is as contained as
+// kernel.domainname, so hako takes it, written after the field.)
 import Glibc
 
 public enum Sysctl {
@@ -56,10 +58,6 @@ public enum Sysctl {
             }
             if let joined = linux.namespaces[k].path, isHosts(joined, type) {
                 throw SpecError(path, "linux.namespaces[\(k)].path \(joined) is the host's own \(type.rawValue) namespace")
-            }
-            // The dedicated field says it already; two values would race.
-            if c == ["kernel", "hostname"], spec.hostname != nil {
-                throw SpecError(path, "conflicts with the hostname field")
             }
         }
     }
