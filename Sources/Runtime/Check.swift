@@ -35,11 +35,35 @@ public struct BundleCheck {
         do { bytes = try Files.read(bundle + "/config.json") } catch {
             return [Problem(path: "", reason: "cannot read \(bundle)/config.json: \(error)", host: false)]
         }
-        var tree: JSON
+        let tree: JSON
         do { tree = try JSON.parse(bytes) } catch {
             return [Problem(path: "", reason: "invalid JSON: \(error)", host: false)]
         }
         guard case .object = tree else { return [Problem(path: "", reason: "must be a JSON object, not \(tree.typeName)", host: false)] }
+        let (problems, spec, cuts) = configRounds(tree)
+        guard let spec else { return problems }
+        return problems + hostProblems(spec).map { Problem(path: cuts.original($0.path), reason: $0.reason, host: true) }
+    }
+
+    /// The config's own problems, create's rules without asking the host
+    /// anything but stat(2) (the fuzzer drives this).
+    public func configProblems(_ tree: JSON) -> [Problem] { configRounds(tree).problems }
+
+    /// What libseccomp makes of the profile, as create would compile it.
+    public func seccompProblems(_ spec: Spec) -> [Problem] {
+        guard let s = spec.linux?.seccomp else { return [] }
+        do { _ = try SeccompCompiler.compile(s, logger: logger) } catch let e as SpecError {
+            return [Problem(path: e.path, reason: e.reason, host: true)]
+        } catch {
+            return [Problem(path: "linux.seccomp", reason: "\(error)", host: true)]
+        }
+        return []
+    }
+
+    /// Parse and validate, cutting out each value that stops them, until
+    /// they pass (the spec is returned) or nothing is left to cut.
+    func configRounds(_ start: JSON) -> (problems: [Problem], spec: Spec?, cuts: Cuts) {
+        var tree = start
         var problems: [Problem] = []
         var cuts = Cuts()
         var cutPaths: Set<String> = []
@@ -52,7 +76,7 @@ public struct BundleCheck {
                 options.bundle = bundle
                 options.consoleSocket = "" // a terminal needs a socket only at create
                 _ = try Runtime.validate(spec, bundle: bundle, options: options)
-                return problems + hostProblems(spec).map { Problem(path: cuts.original($0.path), reason: $0.reason, host: true) }
+                return (problems, spec, cuts)
             } catch let e as SpecError {
                 // Cutting a bad required value makes it missing: that is
                 // the same problem, not a new one.
@@ -63,7 +87,7 @@ public struct BundleCheck {
                 // A required member that is missing cannot be cut: cut its parent.
                 var path = Substring(e.path)
                 while true {
-                    if path.isEmpty { return problems }
+                    if path.isEmpty { return (problems, nil, cuts) }
                     if let cut = JSONPath.remove(String(path), from: tree) {
                         cutPaths.insert(cuts.original(String(path)))
                         tree = cut.tree
@@ -74,10 +98,10 @@ public struct BundleCheck {
                 }
             } catch {
                 problems.append(Problem(path: "", reason: "\(error)", host: false))
-                return problems
+                return (problems, nil, cuts)
             }
         }
-        return problems
+        return (problems, nil, cuts)
     }
 
     /// The tree without the value an error path names, or nil when the
@@ -134,7 +158,7 @@ public struct BundleCheck {
                 }
             }
         }
-        for (key, _) in linux.sysctl where access("/proc/sys/" + key.split(separator: ".").map(String.init).joined(by: "/"), F_OK) != 0 {
+        for (key, _) in linux.sysctl where access(Sysctl.components(key).map(Sysctl.file) ?? "", F_OK) != 0 {
             add("linux.sysctl.\(key)", "this kernel has no such sysctl")
         }
         if let cpus = linux.resources?.cpu?.cpus, let wanted = ProcessSettings.bitmap(cpus),
@@ -169,14 +193,7 @@ public struct BundleCheck {
                 }
             }
         }
-        if let s = linux.seccomp {
-            do { _ = try SeccompCompiler.compile(s, logger: logger) } catch let e as SpecError {
-                add(e.path, e.reason)
-            } catch {
-                add("linux.seccomp", "\(error)")
-            }
-        }
-        return out
+        return out + seccompProblems(spec)
     }
 
     /// Why `name` cannot be executed in the rootfs, as the init's execve

@@ -112,6 +112,8 @@ public struct Runtime {
                 throw SpecError(m.path + ".options", "idmap without the mount's own uidMappings needs a new user namespace (linux.namespaces, linux.uidMappings)")
             }
         }
+        try Sysctl.validate(spec)
+        try UserNamespace.validateIDs(spec)
         return rootfs
     }
 
@@ -145,7 +147,7 @@ public struct Runtime {
         undo.add { [madeCgroups] in Cgroup.remove(madeCgroups) }
         try logger.step("cgroup created")
         if !cgroup.directories.isEmpty {
-            try cgroup.apply(linux?.resources, devices: linux?.devices ?? [], logger: logger)
+            try cgroup.apply(linux?.resources, logger: logger)
         }
         try logger.step("cgroup resources written")
 

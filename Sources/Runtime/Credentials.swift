@@ -39,8 +39,9 @@ enum Credentials {
             // Refused in a user namespace whose setgroups is denied; harmless then.
             if errno != EPERM || !groups.isEmpty { throw SpecError("process.user.additionalGids", SystemError("setgroups").description) }
         }
-        try sys(hk_setresgid(user.gid, user.gid, user.gid), "setresgid \(user.gid)")
-        try sys(hk_setresuid(user.uid, user.uid, user.uid), "setresuid \(user.uid)")
+        // EINVAL: an id the user namespace does not map.
+        if hk_setresgid(user.gid, user.gid, user.gid) != 0 { throw SpecError("process.user.gid", SystemError("setresgid \(user.gid)").description) }
+        if hk_setresuid(user.uid, user.uid, user.uid) != 0 { throw SpecError("process.user.uid", SystemError("setresuid \(user.uid)").description) }
         if let caps = capabilities {
             try sys(hk_prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0), "prctl(PR_SET_KEEPCAPS)")
             var held = caps

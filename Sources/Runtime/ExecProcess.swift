@@ -162,14 +162,15 @@ extension Runtime {
         if let cwd = o.cwd { p.cwd = cwd }
         if let u = o.user {
             let parts = u.split(separator: ":", omittingEmptySubsequences: false)
-            guard let uid = UInt32(parts[0]), parts.count <= 2, let gid = parts.count == 2 ? UInt32(parts[1]) : 0 else {
+            guard let uid = UInt32(parts[0]), parts.count <= 2, let gid = parts.count == 2 ? UInt32(parts[1]) : 0,
+                  uid != Process.User.noID, gid != Process.User.noID else {
                 throw RuntimeError("invalid --user \"\(u)\": expected UID[:GID]")
             }
             p.user.uid = uid
             p.user.gid = gid
         }
         for g in o.additionalGids {
-            guard let gid = UInt32(g) else { throw RuntimeError("invalid --additional-gids \"\(g)\"") }
+            guard let gid = UInt32(g), gid != Process.User.noID else { throw RuntimeError("invalid --additional-gids \"\(g)\"") }
             p.user.additionalGids.append(gid)
         }
         if !o.capabilities.isEmpty {

@@ -326,7 +326,9 @@ public struct Rootfs {
 
     static func writeSysctls(_ sysctl: [(String, String)]) throws {
         for (key, value) in sysctl {
-            let path = "/proc/sys/" + key.replacingOccurrences(".", with: "/")
+            // The same reading of the key as the validation that allowed it.
+            guard let c = Sysctl.components(key) else { throw SpecError("linux.sysctl.\(key)", "is not a sysctl name") }
+            let path = Sysctl.file(c)
             do { try Files.writeProcfs(path, value) } catch {
                 throw SpecError("linux.sysctl.\(key)", "\(error)")
             }

@@ -21,8 +21,9 @@ public enum Signals {
         for (base, value, sign) in [("RTMIN", rtmin, Int32(1)), ("RTMAX", rtmax, Int32(-1))] where name.hasBytePrefix(base) {
             let rest = name.dropFirst(base.count)
             if rest.isEmpty { return value }
+            // The offset is bounded before any arithmetic: RTMIN+2147483647 must not overflow.
             if let off = Int32(rest.dropFirst()), (rest.first == "+" && sign == 1) || (rest.first == "-" && sign == -1),
-               off >= 0, value + sign * off >= rtmin, value + sign * off <= rtmax {
+               off >= 0, off <= rtmax - rtmin {
                 return value + sign * off
             }
         }

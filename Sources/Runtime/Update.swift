@@ -111,7 +111,7 @@ extension Runtime {
             let done = try writer.execute(rollback: true)
             // Device rules change only when the update names some.
             if !resources.devices.isEmpty {
-                do { try cgroup.applyDevices(resources.devices, nodes: [], prefix: "") } catch let e as SpecError {
+                do { try cgroup.applyDevices(resources.devices, prefix: "") } catch let e as SpecError {
                     throw done.isEmpty ? e : SpecError(e.path, e.reason + "; " + writer.undo(done))
                 }
             }

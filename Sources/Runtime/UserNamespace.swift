@@ -9,6 +9,27 @@ import CNamespaces
 import Glibc
 
 enum UserNamespace {
+    /// create's rule (and check's): in a new user namespace, the process's
+    /// ids must be ones its maps give it; any other id is unmapped there
+    /// and setresuid(2) would fail only once the container is half made.
+    /// Joined namespaces and hako's own are checked by the kernel at the
+    /// switch, which Credentials reports by the same paths.
+    static func validateIDs(_ spec: Spec) throws {
+        guard let p = spec.process, let linux = spec.linux, let ns = linux.namespace(.user), ns.path == nil else { return }
+        func mapped(_ id: UInt32, _ maps: [IDMapping]) -> Bool {
+            maps.contains { UInt64(id) >= UInt64($0.containerID) && UInt64(id) < UInt64($0.containerID) + UInt64($0.size) }
+        }
+        if !mapped(p.user.uid, linux.uidMappings) {
+            throw SpecError("process.user.uid", "\(p.user.uid) is not mapped by linux.uidMappings in the new user namespace")
+        }
+        if !mapped(p.user.gid, linux.gidMappings) {
+            throw SpecError("process.user.gid", "\(p.user.gid) is not mapped by linux.gidMappings in the new user namespace")
+        }
+        for (k, g) in p.user.additionalGids.enumerated() where !mapped(g, linux.gidMappings) {
+            throw SpecError("process.user.additionalGids[\(k)]", "\(g) is not mapped by linux.gidMappings in the new user namespace")
+        }
+    }
+
     static func writeMaps(pid: Int32, uid: [IDMapping], gid: [IDMapping], logger: Logger) throws {
         try write(pid: pid, kind: "uid", uid, own: geteuid(), logger: logger)
         try write(pid: pid, kind: "gid", gid, own: getegid(), logger: logger)

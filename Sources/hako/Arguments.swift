@@ -2,6 +2,8 @@
 // `-x`, `--name`, `-name`, `--name=value`; options stop at the first
 // positional argument, so `exec ID sh -c ...` keeps the command intact.
 
+import Glibc
+
 struct OptionSpec {
     let names: [String]
     let takesValue: Bool
@@ -65,6 +67,20 @@ struct Arguments {
     func int(_ key: String) throws -> Int {
         guard let v = values[key]?.last else { return 0 }
         guard let n = Int(v), n >= 0 else { throw UsageError("invalid value \"\(v)\" for --\(key)") }
+        return n
+    }
+
+    /// --preserve-fds: descriptors 3..<3+n (and `more` after them, from
+    /// LISTEN_FDS) must be able to exist, below this process's hard limit
+    /// of open files; so a huge count is refused, never overflows a
+    /// descriptor number.
+    func descriptorCount(_ key: String, more: Int = 0) throws -> Int {
+        let n = try int(key)
+        var limit = rlimit()
+        let most = getrlimit(__rlimit_resource_t(UInt32(RLIMIT_NOFILE.rawValue)), &limit) == 0 ? Int(clamping: limit.rlim_max) : Int(Int32.max)
+        if n > most - 3 - more {
+            throw UsageError("invalid value \"\(values[key]?.last ?? "")\" for --\(key): \(n)\(more > 0 ? " + \(more) (LISTEN_FDS)" : "") descriptors after stdio exceed this process's open-file limit (\(most))")
+        }
         return n
     }
 

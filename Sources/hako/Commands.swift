@@ -20,13 +20,14 @@ func createOptions(from a: Arguments) throws -> CreateOptions {
     o.bundle = a["bundle"] ?? "."
     o.pidFile = a["pid-file"]
     o.consoleSocket = a["console-socket"]
-    o.preserveFds = try a.int("preserve-fds")
     o.noPivot = a.has("no-pivot")
     o.noNewKeyring = a.has("no-new-keyring")
-    // Socket activation: systemd's fds sit right after stdio.
-    if let n = getenv("LISTEN_FDS").map({ String(cText: $0) }).flatMap(Int.init), n > 0 {
+    // Socket activation: systemd's fds sit right after stdio. A count no
+    // process could hold is not systemd's, and is ignored as sd_listen_fds does.
+    if let n = getenv("LISTEN_FDS").map({ String(cText: $0) }).flatMap(Int.init), n > 0, n < Int(Int32.max) {
         o.listenFds = n
     }
+    o.preserveFds = try a.descriptorCount("preserve-fds", more: o.listenFds)
     return o
 }
 
@@ -100,7 +101,7 @@ let commands: [Command] = [
         o.noNewPrivileges = a.has("no-new-privs")
         o.apparmorProfile = a["apparmor"]
         o.processLabel = a["process-label"]
-        o.preserveFds = try a.int("preserve-fds")
+        o.preserveFds = try a.descriptorCount("preserve-fds")
         // runc: whatever stops the process from starting exits 255, which
         // engines tell from the process's own status (podman, containerd).
         do { return try rt.exec(id: a.id("exec"), options: o) } catch {
@@ -150,7 +151,7 @@ let commands: [Command] = [
     },
     Command(name: "events", synopsis: "events [--stats] [--interval DURATION] ID",
             summary: "print resource usage and OOM events as JSON", options: [.flag("stats"), .value("interval")]) { a, rt in
-        let interval = try Durations.milliseconds(a["interval"] ?? "5s")
+        let interval = try Durations.milliseconds(a["interval"] ?? "5s", flag: "interval")
         try rt.events(id: a.id("events"), statsOnce: a.has("stats"), intervalMilliseconds: interval) { event in
             print(event.serialized())
             fflush(stdout)
@@ -206,23 +207,58 @@ enum Table {
     }
 }
 
-/// Go-style durations as runc's flags take them: "5s", "500ms", "1m", "1m30s".
+/// Go-style durations as runc's flags take them (time.ParseDuration):
+/// "5s", "500ms", "1m30s", "1.5h". Read exactly, in integer nanoseconds,
+/// and refused past Go's limit (about 292 years), as Go refuses them.
 enum Durations {
-    static func milliseconds(_ text: String) throws -> Int {
-        var total = 0.0, number = "", i = text.startIndex
-        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
-        while i < text.endIndex {
-            let c = text[i]
-            if c.isNumber || c == "." { number.append(c); i = text.index(after: i); continue }
-            guard let (u, scale) = units.first(where: { text[i...].hasBytePrefix($0.0) }), let n = Double(number) else {
-                throw UsageError("invalid duration \"\(text)\"")
+    static let units: [(String, UInt64)] = [
+        ("ns", 1), ("us", 1_000), ("\u{b5}s", 1_000), ("\u{3bc}s", 1_000), ("ms", 1_000_000),
+        ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000),
+    ]
+
+    static func milliseconds(_ text: String, flag: String) throws -> Int {
+        func invalid(_ why: String) -> UsageError { UsageError("invalid value \"\(text)\" for --\(flag): \(why)") }
+        let b = Array(text.utf8)
+        var i = 0, total: UInt64 = 0
+        let limit = UInt64(Int64.max)
+        func digit(_ k: Int) -> UInt64? { k < b.count && b[k] >= 0x30 && b[k] <= 0x39 ? UInt64(b[k] - 0x30) : nil }
+        if b.isEmpty { throw invalid("empty duration") }
+        if b[0] == UInt8(ascii: "-") { throw invalid("must be positive") }
+        if b[0] == UInt8(ascii: "+") { i = 1 }
+        while i < b.count {
+            // [0-9]*(.[0-9]*)? then a unit
+            var whole: UInt64 = 0, fraction: UInt64 = 0, scale: UInt64 = 1, seen = false
+            while let d = digit(i) {
+                let (m, o1) = whole.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(d)
+                if o1 || o2 || a > limit { throw invalid("out of range") }
+                whole = a; seen = true; i += 1
             }
-            total += n * scale
-            number = ""
-            i = text.index(i, offsetBy: u.count)
+            if i < b.count, b[i] == UInt8(ascii: ".") {
+                i += 1
+                while let d = digit(i) {
+                    // Digits past a nanosecond of an hour cannot matter.
+                    if scale < 10_000_000_000_000 { fraction = fraction * 10 + d; scale *= 10 }
+                    seen = true; i += 1
+                }
+            }
+            if !seen { throw invalid("not a duration") }
+            let rest = b[i...]
+            guard let (u, ns) = units.filter({ rest.starts(with: Array($0.0.utf8)) }).max(by: { $0.0.utf8.count < $1.0.utf8.count }) else {
+                throw invalid(i == b.count ? "missing unit" : "unknown unit")
+            }
+            i += u.utf8.count
+            let (w, o1) = whole.multipliedReportingOverflow(by: ns)
+            // fraction/scale of the unit, rounded down like Go; below one
+            // unit, so the full-width quotient always fits.
+            let f = scale.dividingFullWidth(fraction.multipliedFullWidth(by: ns)).quotient
+            let (sum, o2) = w.addingReportingOverflow(f)
+            let (t, o3) = total.addingReportingOverflow(sum)
+            if o1 || o2 || o3 || t > limit { throw invalid("out of range") }
+            total = t
         }
-        if !number.isEmpty { throw UsageError("invalid duration \"\(text)\": missing unit") }
-        guard total > 0 else { throw UsageError("duration must be positive: \"\(text)\"") }
-        return Int(total)
+        let ms = total / 1_000_000
+        guard ms >= 1 else { throw invalid("must be at least 1ms") }
+        return Int(ms)
     }
 }

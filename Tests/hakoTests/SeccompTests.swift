@@ -105,7 +105,7 @@ final class SeccompTests: ContainerTestCase {
             c[["linux", "seccomp"]] = try! JSON.parse(#"{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_Z80"]}"#)
         }
         let a = arch.run()
-        XCTAssertTrue(a.code == 1 && a.err.contains("linux.seccomp.architectures[0]: unknown architecture \"SCMP_ARCH_Z80\""), a.err)
+        XCTAssertTrue(a.code == 1 && a.err.contains("linux.seccomp.architectures[0]: unknown seccomp architecture \"SCMP_ARCH_Z80\""), a.err)
     }
 
     func testNotifyDeliversTheListenerToTheAgent() throws {

@@ -1,8 +1,10 @@
 // Which devices the container may use (config-linux.md "Allowed Device
-// list"). The config's rules come first; then, like runc, every device of
-// linux.devices and the devices every container needs (config-linux.md
-// "Default Devices") are allowed, so that a config that denies all still
-// gets a working /dev/null. The last matching rule wins.
+// list"). The rules alone decide: a node in linux.devices is only created,
+// never allowed by being listed, as in runc, so a config's deny holds for
+// every node it can reach. After the config's rules come, as in runc, the
+// devices every container needs (config-linux.md "Default Devices"), so
+// that a config that denies all still gets a working /dev/null. The last
+// matching rule wins.
 
 extension Resources.DeviceRule {
     static func allow(_ type: String, _ major: Int64?, _ minor: Int64?, _ access: String = "rwm") -> Self {
@@ -18,17 +20,7 @@ extension Resources.DeviceRule {
     ]
 
     /// All the rules for a container, in evaluation order.
-    static func effective(config: [Self], devices: [Device]) -> [Self] {
-        var rules = config
-        for d in devices {
-            switch d.type {
-            case "c", "u": rules.append(.allow("c", d.major, d.minor))
-            case "b": rules.append(.allow("b", d.major, d.minor))
-            default: continue // fifos need no rule
-            }
-        }
-        return rules + defaults
-    }
+    static func effective(config: [Self]) -> [Self] { config + defaults }
 
     /// Major and minor, with the spec's -1 (and absence) meaning "any".
     var anyMajor: Int64? { major.flatMap { $0 < 0 ? nil : $0 } }

@@ -259,17 +259,16 @@ extension String {
 }
 
 extension Cgroup {
-    /// Sets the container's resources and device rules. `devices` are the
-    /// nodes of linux.devices, which are always allowed.
-    func apply(_ r: Resources?, devices: [Device], prefix: String = "linux.resources", logger: Logger) throws {
+    /// Sets the container's resources and device rules.
+    func apply(_ r: Resources?, prefix: String = "linux.resources", logger: Logger) throws {
         // Also without resources: on v2 the controllers are enabled regardless.
         let resources = try r ?? Resources(Field(.object([])))
         try ResourceWriter(cgroup: self, prefix: prefix, logger: logger).apply(resources)
-        try applyDevices(r?.devices ?? [], nodes: devices, prefix: prefix)
+        try applyDevices(r?.devices ?? [], prefix: prefix)
     }
 
-    func applyDevices(_ config: [Resources.DeviceRule], nodes: [Device], prefix: String) throws {
-        let rules = Resources.DeviceRule.effective(config: config, devices: nodes)
+    func applyDevices(_ config: [Resources.DeviceRule], prefix: String) throws {
+        let rules = Resources.DeviceRule.effective(config: config)
         let field = prefix.isEmpty ? "devices" : prefix + ".devices"
         if isUnified, let dir = directories.first {
             do { try DeviceFilter.attach(rules, cgroupDir: dir) } catch { throw SpecError(field, "\(error)") }

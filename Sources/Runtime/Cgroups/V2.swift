@@ -6,7 +6,9 @@ enum V2 {
     /// cpu.shares (2-262144) to cpu.weight (1-10000), linearly.
     static func weight(shares: UInt64) -> UInt64 {
         if shares == 0 { return 0 }
-        return 1 + ((max(shares, 2) - 2) * 9999) / 262_142
+        // Capped so that the product cannot overflow; anything above
+        // 262144 gives a weight the kernel refuses, naming the field.
+        return 1 + ((min(max(shares, 2), 1 << 40) - 2) * 9999) / 262_142
     }
 
     /// blkio.weight (10-1000) to io.weight (1-10000), linearly.

@@ -5,48 +5,37 @@ import CSeccomp
 import Glibc
 
 enum SeccompCompiler {
-    // Return values (linux/seccomp.h), which libseccomp's SCMP_ACT_* are.
-    static func action(_ name: String, errno ret: UInt32?) -> UInt32 {
-        let data = (ret ?? UInt32(EPERM)) & 0xFFFF
-        switch name {
-        case "SCMP_ACT_KILL", "SCMP_ACT_KILL_THREAD": return 0x0000_0000
-        case "SCMP_ACT_KILL_PROCESS": return 0x8000_0000
-        case "SCMP_ACT_TRAP": return 0x0003_0000
-        case "SCMP_ACT_ERRNO": return 0x0005_0000 | data
-        case "SCMP_ACT_TRACE": return 0x7FF0_0000 | data
-        case "SCMP_ACT_LOG": return 0x7FFC_0000
-        case "SCMP_ACT_NOTIFY": return 0x7FC0_0000
-        default: return 0x7FFF_0000 // SCMP_ACT_ALLOW; names were checked by the spec model
-        }
-    }
-
-    static let operators: [String: UInt32] = [
-        "SCMP_CMP_NE": 1, "SCMP_CMP_LT": 2, "SCMP_CMP_LE": 3, "SCMP_CMP_EQ": 4,
-        "SCMP_CMP_GE": 5, "SCMP_CMP_GT": 6, "SCMP_CMP_MASKED_EQ": 7,
-    ]
-
-    /// libseccomp's name for an architecture: SCMP_ARCH_X86_64 -> x86_64.
-    static func archName(_ spec: String) -> String {
-        (spec.hasBytePrefix("SCMP_ARCH_") ? String(spec.dropFirst(10)) : spec).lowercased()
+    /// An action's return value from the spec's one table (Spec/Seccomp.swift);
+    /// a name it lacks is an error, never a guess such as ALLOW.
+    static func action(_ name: String, errno ret: UInt32?, path: String) throws -> UInt32 {
+        guard let v = Seccomp.returnValue(name, errno: ret) else { throw SpecError(path, "unknown seccomp action \"\(name)\"") }
+        return v
     }
 
     static func compile(_ s: Seccomp, logger: Logger) throws -> [UInt8] {
         let path = "linux.seccomp"
-        guard let ctx = hk_seccomp_new(action(s.defaultAction, errno: s.defaultErrnoRet)) else {
+        let defaultAction = try action(s.defaultAction, errno: s.defaultErrnoRet, path: path + ".defaultAction")
+        guard let ctx = hk_seccomp_new(defaultAction) else {
             throw SpecError(path + ".defaultAction", "libseccomp refused \(s.defaultAction)")
         }
         defer { hk_seccomp_free(ctx) }
         for (i, arch) in s.architectures.enumerated() {
-            let r = hk_seccomp_add_arch(ctx, archName(arch))
-            if r == -ENOENT { throw SpecError("\(path).architectures[\(i)]", "unknown architecture \"\(arch)\" (libseccomp \(version))") }
-            if r < 0 { throw SpecError("\(path).architectures[\(i)]", "add \(arch): \(SystemError.describe(-r))") }
+            let at = "\(path).architectures[\(i)]"
+            guard let name = Seccomp.architectureNames[arch] else { throw SpecError(at, "unknown seccomp architecture \"\(arch)\"") }
+            let r = hk_seccomp_add_arch(ctx, name)
+            if r == -ENOENT { throw SpecError(at, "architecture \"\(arch)\" is unknown to libseccomp \(version)") }
+            if r < 0 { throw SpecError(at, "add \(arch): \(SystemError.describe(-r))") }
         }
-        let defaultAction = action(s.defaultAction, errno: s.defaultErrnoRet)
         for (i, rule) in s.syscalls.enumerated() {
-            let act = action(rule.action, errno: rule.errnoRet)
+            let act = try action(rule.action, errno: rule.errnoRet, path: "\(path).syscalls[\(i)].action")
             // libseccomp refuses a rule that only repeats the default; runc skips it too.
             if act == defaultAction { continue }
-            let args = rule.args.map { hk_seccomp_arg(index: $0.index, op: operators[$0.op] ?? 4, value: $0.value, value_two: $0.valueTwo) }
+            let args = try rule.args.enumerated().map { k, a in
+                guard let op = Seccomp.operators[a.op] else {
+                    throw SpecError("\(path).syscalls[\(i)].args[\(k)].op", "unknown seccomp operator \"\(a.op)\"")
+                }
+                return hk_seccomp_arg(index: a.index, op: op, value: a.value, value_two: a.valueTwo)
+            }
             // Comparisons on different arguments all must hold (one rule);
             // several on the same argument are alternatives (one rule each),
             // which is how runc and crun read such profiles.

@@ -10,20 +10,18 @@ struct SeccompFilter {
     /// SCMP_ACT_NOTIFY is used: the install yields a listener descriptor.
     let notify: Bool
 
-    static func flag(_ name: String) -> UInt32 {
-        switch name {
-        case "SECCOMP_FILTER_FLAG_TSYNC": return 1
-        case "SECCOMP_FILTER_FLAG_LOG": return 2
-        case "SECCOMP_FILTER_FLAG_SPEC_ALLOW": return 4
-        case "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": return 32
-        default: return 0
-        }
-    }
-
     init(_ s: Seccomp, profile: JSON, cacheDir: String, logger: Logger) throws {
         bpf = try SeccompCache(dir: cacheDir).filter(s, profile: profile, logger: logger)
         notify = s.defaultAction == "SCMP_ACT_NOTIFY" || s.syscalls.contains { $0.action == "SCMP_ACT_NOTIFY" }
-        flags = s.flags.reduce(notify ? 8 : 0) { $0 | SeccompFilter.flag($1) } // 8: NEW_LISTENER
+        var bits: UInt32 = notify ? 8 : 0 // SECCOMP_FILTER_FLAG_NEW_LISTENER
+        for (k, name) in s.flags.enumerated() {
+            // The spec's one table; a name it lacks is refused, never 0.
+            guard let bit = Seccomp.flags[name] else {
+                throw SpecError("linux.seccomp.flags[\(k)]", "unknown seccomp flag \"\(name)\"")
+            }
+            bits |= bit
+        }
+        flags = bits
     }
 
     /// Installs the filter on the calling process; returns the listener fd

@@ -37,22 +37,28 @@ public struct Field {
         return b
     }
 
+    /// An integer of exactly type T, read from the number's text as Go's
+    /// encoding/json reads it into runc's spec types: decimal digits only,
+    /// never through Double (which cannot hold every 64-bit value). So 1.0
+    /// and 1e3 are refused, as Go refuses them for integer fields; -0 is 0
+    /// for a signed field and refused for an unsigned one (strconv.ParseUint
+    /// takes no sign).
     public func integer<T: FixedWidthInteger>(_: T.Type = T.self) throws -> T {
         guard case let .number(text) = json else { throw error("must be a number, not \(json.typeName)") }
-        if let v = T(text) { return v }
-        // Integral values written with an exponent or fraction (1e3, 5.0) are still integers.
-        if let d = Double(text), d.rounded() == d, d >= Double(T.min), d <= Double(T.max) { return T(d) }
-        if text.contains(".") || text.contains("e") || text.contains("E") {
-            throw error("must be an integer, not \(text)")
+        if text.utf8.contains(where: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") }) {
+            throw error("must be an integer, not \(Field.shown(text))")
         }
-        throw error("\(text) is out of range (\(T.min)...\(T.max))")
+        let negative = text.utf8.first == UInt8(ascii: "-")
+        if negative, !T.isSigned {
+            throw error(text == "-0" ? "must be an unsigned integer, not -0" : "\(Field.shown(text)) is out of range (\(T.min)...\(T.max))")
+        }
+        guard let v = T(text, radix: 10) else { throw error("\(Field.shown(text)) is out of range (\(T.min)...\(T.max))") }
+        return v
     }
 
-    public func double() throws -> Double {
-        guard case let .number(text) = json, let d = Double(text) else {
-            throw error("must be a number, not \(json.typeName)")
-        }
-        return d
+    /// A number as an error quotes it: a value of thousands of digits is cut.
+    static func shown(_ text: String) -> String {
+        text.utf8.count <= 40 ? text : String(text.prefix(40)) + "..."
     }
 
     public func array() throws -> [Field] {

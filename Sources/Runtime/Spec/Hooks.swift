@@ -5,6 +5,8 @@ public struct Hook {
     public var args: [String]
     public var env: [String]
     public var timeout: Int?
+    /// Int32.max milliseconds, in whole seconds (24.8 days).
+    public static let maxTimeout = Int(Int32.max / 1000)
 
     public init(_ f: Field) throws {
         let p = try f.required("path")
@@ -14,6 +16,10 @@ public struct Hook {
         env = try f.strings("env")
         timeout = try f.integer("timeout")
         if let t = timeout, t <= 0 { throw SpecError(f.childPath("timeout"), "must be greater than zero") }
+        // The wait is a poll(2) in milliseconds, an int: longer would overflow it.
+        if let t = timeout, t > Hook.maxTimeout {
+            throw SpecError(f.childPath("timeout"), "\(t) is above \(Hook.maxTimeout) seconds, the longest wait hako can time")
+        }
     }
 }
 

@@ -65,8 +65,9 @@ public struct Device {
         let t = try f.required("type")
         type = try t.string()
         guard ["c", "b", "u", "p"].contains(type) else { throw t.error("unknown device type \"\(type)\"") }
-        major = try f.integer("major") ?? 0
-        minor = try f.integer("minor") ?? 0
+        // dev_t halves are 32 bits: a wider value would be cut to another device.
+        major = try f.optional("major").map(Device.number) ?? 0
+        minor = try f.optional("minor").map(Device.number) ?? 0
         if type != "p", try f.optional("major") == nil || f.optional("minor") == nil {
             throw f.error("major and minor are required for device type \"\(type)\"")
         }
@@ -74,6 +75,8 @@ public struct Device {
         uid = try f.integer("uid")
         gid = try f.integer("gid")
     }
+
+    static func number(_ f: Field) throws -> Int64 { Int64(try f.integer(UInt32.self)) }
 }
 
 /// linux.memoryPolicy, as set_mempolicy(2) takes it.

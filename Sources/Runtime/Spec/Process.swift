@@ -24,6 +24,16 @@ public struct Process {
         public var umask: UInt32?
         public var additionalGids: [UInt32]
         public var username: String?
+
+        /// (uid_t)-1 is no id: setresuid(2) and setgroups read it as "leave
+        /// unchanged", so the process would keep the init's root.
+        public static let noID = UInt32.max
+
+        static func id(_ f: Field) throws -> UInt32 {
+            let v: UInt32 = try f.integer()
+            if v == noID { throw f.error("4294967295 is (uid_t)-1, which the kernel reads as \"no id\", not a user or group") }
+            return v
+        }
     }
 
     public struct Capabilities {
@@ -62,9 +72,9 @@ public struct Process {
         }
         let u = try f.required("user")
         user = User(
-            uid: try u.required("uid").integer(), gid: try u.required("gid").integer(),
+            uid: try User.id(u.required("uid")), gid: try User.id(u.required("gid")),
             umask: try u.integer("umask"),
-            additionalGids: try u.list("additionalGids") { try $0.integer() },
+            additionalGids: try u.list("additionalGids", User.id),
             username: try u.string("username"))
         args = try f.strings("args")
         commandLine = try f.string("commandLine")

@@ -72,8 +72,16 @@ public struct Resources {
             if let a = access, a.contains(where: { !"rwm".contains($0) }) {
                 throw SpecError(d.childPath("access"), "\"\(a)\" may only contain r, w and m")
             }
+            // -1 is "any"; beyond that, the 32 bits the kernel compares (a
+            // wider value cut down would allow some other device).
+            func number(_ key: String) throws -> Int64? {
+                guard let n = try d.optional(key) else { return nil }
+                let v: Int64 = try n.integer()
+                if v < -1 || v > Int64(UInt32.max) { throw n.error("\(v) is out of range (-1 for any, or 0...4294967295)") }
+                return v
+            }
             return DeviceRule(allow: try d.required("allow").bool(), type: type,
-                              major: try d.integer("major"), minor: try d.integer("minor"), access: access)
+                              major: try number("major"), minor: try number("minor"), access: access)
         }
         memory = try f.optional("memory").map { m in
             Memory(limit: try m.integer("limit"), reservation: try m.integer("reservation"),

@@ -1,0 +1,126 @@
+#!/usr/bin/env bats
+# What a container's config may reach on the host, tried from inside real
+# containers: device nodes the device cgroup denies, sysctls outside the
+# container's own namespaces, the kernel's "no id". Each case runs under
+# runc too, when it is installed, and must end the same way there.
+
+setup_file() {
+    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+    export HAKO=${HAKO:-$ROOT/.build/release/hako}
+    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
+    export TEMPLATE=$BATS_FILE_TMPDIR/template
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" true >/dev/null
+}
+
+setup() {
+    T=$(mktemp -d /tmp/hako-isolation.XXXXXX)
+    NAME=isolation-$BATS_TEST_NUMBER-$$
+    B=$T/$NAME
+    cp -a "$TEMPLATE" "$B"
+    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME"
+}
+
+teardown() {
+    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
+    command -v runc >/dev/null && for id in $(runc --root "$T/runc" list -q 2>/dev/null); do
+        runc --root "$T/runc" delete --force "$id" >/dev/null 2>&1 || true
+    done
+    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+    rm -rf "$T"
+}
+
+hk() { "$HAKO" --root "$T/state" "$@"; }
+cfg() { local f=$1; shift; jq "$@" "$f" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"; }
+args() { cfg '.process.args = $a' --argjson a "$(for x in "$@"; do printf '%s\n' "$x"; done | jq -R . | jq -s -c .)"; }
+
+# Runs the bundle with hako, then with runc if there is one; both must end
+# with status $1 and print $2 (runc's own error text is not compared).
+both() {
+    local want_status=$1 want_out=$2
+    run hk run --bundle "$B" "$NAME"
+    echo "hako: status $status: $output"
+    [ "$status" -eq "$want_status" ]
+    [ -z "$want_out" ] || [ "$output" = "$want_out" ]
+    if ! command -v runc >/dev/null; then
+        echo "runc is not installed: the comparison is SKIPPED" >&3
+        return 0
+    fi
+    (cd "$B" && run runc --root "$T/runc" run "$NAME-runc" </dev/null
+     echo "runc: status $status: $output"
+     [ "$status" -eq "$want_status" ] && { [ -z "$want_out" ] || [ "$output" = "$want_out" ]; })
+}
+
+# /dev/kmsg (c 1 11), listed in linux.devices so that the node exists; the
+# shell opens it for writing without writing a byte.
+kmsg_node() {
+    cfg '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438, "uid": 0, "gid": 0}]'
+    args sh -c '[ -c /dev/kmsg ] || { echo no node; exit 2; }; (exec 3>/dev/kmsg) 2>/dev/null && echo open || echo denied; head -c 3 /dev/zero | wc -c'
+}
+
+@test "a node listed in linux.devices stays unusable when the device rules deny it" {
+    kmsg_node
+    cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"}]'
+    both 0 "$(printf 'denied\n3')"
+}
+
+@test "a listed node without any device rule is denied too, as in runc" {
+    kmsg_node
+    cfg 'del(.linux.resources.devices)'
+    both 0 "$(printf 'denied\n3')"
+}
+
+@test "a listed node is usable once a rule allows it" {
+    kmsg_node
+    cfg '.linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+    both 0 "$(printf 'open\n3')"
+}
+
+# sysctl_case NAME VALUE: a run that tries to set NAME must be refused,
+# and the host's value must be what it was. A broken build that changed it
+# has it put back before the test fails, so the host is never left altered.
+sysctl_case() {
+    local key=$1 value=$2 file=/proc/sys/$(echo "$1" | tr . /)
+    [ -e "$file" ] || skip "this kernel has no $key"
+    local before after rc=0
+    before=$(cat "$file")
+    cfg '.linux.sysctl = {($k): $v}' --arg k "$key" --arg v "$value"
+    both 1 "" || rc=1
+    after=$(cat "$file")
+    [ "$before" = "$after" ] || { echo "$before" > "$file"; echo "the host's $key changed: $before -> $after (restored)"; return 1; }
+    return $rc
+}
+
+@test "a sysctl that no namespace isolates is refused and the host's stays" {
+    sysctl_case kernel.printk_ratelimit_burst 17
+    run hk run --bundle "$B" "$NAME"
+    [[ "$output" == *"linux.sysctl.kernel.printk_ratelimit_burst: is not namespaced"* ]]
+}
+
+@test "a net sysctl in the host's own network namespace is refused and the host's stays" {
+    cfg '(.linux.namespaces[] | select(.type == "network")) |= (.path = "/proc/self/ns/net")'
+    sysctl_case net.ipv4.ping_group_range "0 7"
+    run hk run --bundle "$B" "$NAME"
+    [[ "$output" == *"linux.sysctl.net.ipv4.ping_group_range: linux.namespaces["*"].path /proc/self/ns/net is the host's own network namespace"* ]]
+}
+
+@test "an ipc sysctl without an ipc namespace is refused and the host's stays" {
+    cfg 'del(.linux.namespaces[] | select(.type == "ipc"))'
+    sysctl_case fs.mqueue.queues_max 300
+}
+
+@test "namespaced sysctls are set inside the container only" {
+    local before
+    before=$(cat /proc/sys/net/ipv4/ping_group_range)
+    cfg '.linux.sysctl = {"net.ipv4.ping_group_range": "0 7", "net/ipv4/ip_unprivileged_port_start": "80", "kernel.shmmni": "1234"}'
+    args cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni
+    both 0 "$(printf '0\t7\n80\n1234')"
+    [ "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$before" ]
+}
+
+@test "uid 4294967295 is refused, never run as root" {
+    cfg '.process.user.uid = 4294967295'
+    args id -u
+    both 1 ""
+    run hk run --bundle "$B" "$NAME"
+    [[ "$output" == *"process.user.uid: 4294967295 is (uid_t)-1"* ]]
+}
