@@ -19,7 +19,9 @@
 // kernel) the fallback is a copy of the binary in a memfd, sealed against
 // writes, which costs a copy of the whole binary per command. A binary that
 // already lies on a read-only mount, or is such a sealed memfd, needs
-// neither.
+// neither. (The empty layer is <state root>/@seal; overlayfs refuses layers
+// inside one another, so a state root inside the binary's directory means
+// the memfd copy.)
 import CNamespaces
 import Glibc
 
