@@ -31,7 +31,11 @@ trap cleanup EXIT
 # hako runs from a copy in the work directory, so that where the build lies
 # is not measured: in the cgroup v2 guest that is a 9p share without a page
 # cache, where every run faulted the binary in over 9p (~0.8 s under TCG).
-cp "$hako" "$W/hako" && hako=$W/hako
+# The copy goes in bin/: the state root must not lie in the binary's
+# directory, or the CVE-2019-5736 seal (an overlayfs of that directory with
+# an empty layer in the state root) cannot be mounted and hako falls back to
+# a memfd copy.
+mkdir "$W/bin" && cp "$hako" "$W/bin/hako" && hako=$W/bin/hako
 rt() { name=$1; shift; bin=$name; [ "$name" = hako ] && bin=$hako; "$bin" --root "$W/state-$name" "$@"; }
 bundle() { # DIR ARGS...: a busybox bundle with an absolute cgroupsPath
     dir=$1; shift
@@ -68,19 +72,19 @@ hyperfine -N --warmup 5 --runs "$runs" --export-json "$W/run.json" \
 # back from disk by one run (as after a reboot, the usual state).
 for rt in hako crun runc; do
     bin=$hako; [ $rt = hako ] || bin=$(command -v $rt)
-    cp "$bin" "$W/rss-bin-$rt"
+    cp "$bin" "$W/bin/rss-$rt"
     for state in copied disk; do
         if [ $state = disk ]; then
-            sync "$W/rss-bin-$rt"  # written-back pages only can be dropped
-            dd if="$W/rss-bin-$rt" iflag=nocache count=0 status=none  # drops its cached pages
-            "$W/rss-bin-$rt" --root "$W/state-$rt" run --bundle "$W/true" r >/dev/null 2>&1
+            sync "$W/bin/rss-$rt"  # written-back pages only can be dropped
+            dd if="$W/bin/rss-$rt" iflag=nocache count=0 status=none  # drops its cached pages
+            "$W/bin/rss-$rt" --root "$W/state-$rt" run --bundle "$W/true" r >/dev/null 2>&1
         fi
         for i in $(seq "$runs"); do
-            /usr/bin/time -f %M -o "$W/rss" "$W/rss-bin-$rt" --root "$W/state-$rt" run --bundle "$W/true" r >/dev/null 2>&1
+            /usr/bin/time -f %M -o "$W/rss" "$W/bin/rss-$rt" --root "$W/state-$rt" run --bundle "$W/true" r >/dev/null 2>&1
             cat "$W/rss"
         done | median > "$W/rss-$state-$rt"
     done
-    rm "$W/rss-bin-$rt"
+    rm "$W/bin/rss-$rt"
 done
 field() { jq -r --arg n "$2" ".results[] | select(.command == \$n) | .$3" "$W/$1.json"; }
 echo "## run of /bin/true"

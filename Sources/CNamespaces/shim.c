@@ -354,3 +354,20 @@ __attribute__((constructor)) static void save_arguments(int argc, char **argv, c
 
 int hk_argc(void) { return saved_argc; }
 char **hk_argv(void) { return saved_argv; }
+
+#include <linux/mount.h>
+#include <sys/sendfile.h>
+extern char **environ;
+
+int hk_fsopen(const char *fs) { return (int)syscall(SYS_fsopen, fs, FSOPEN_CLOEXEC); }
+int hk_fsconfig_string(int ctx, const char *key, const char *value) {
+    return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_SET_STRING, key, value, 0);
+}
+int hk_fsconfig_create(int ctx) { return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0); }
+int hk_fsmount_readonly(int ctx) {
+    return (int)syscall(SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+}
+int hk_execveat(int fd, char *const argv[]) {
+    return (int)syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
+}
+long hk_sendfile(int to, int from, long len) { return (long)sendfile(to, from, NULL, (size_t)len); }

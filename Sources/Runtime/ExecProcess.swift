@@ -212,6 +212,13 @@ struct ExecChild {
     }
 
     func setup() throws {
+        // What hako's caller left open must not reach the container
+        // (CVE-2024-21626): neither the program nor its `#!` interpreter
+        // may be found through /proc/self/fd/N.
+        var own = [sync.fd] + joins.map(\.1) + (agent >= 0 ? [agent] : [])
+        if let console { own.append(console) }
+        if let fd = logger.fd { own.append(fd) }
+        closeDescriptors(from: 3 + Int32(preserveFds), except: own)
         try sync.expect(.go, from: "hako")
         for (type, fd) in joins {
             try sys(hk_setns(fd, type.cloneFlag), "join the container's \(type.rawValue) namespace")

@@ -47,12 +47,7 @@ struct ContainerInit {
         var own = [sync.fd] + joins.map(\.1)
         if let consoleSocket { own.append(consoleSocket) }
         if let fd = logger.fd { own.append(fd) }
-        var next = passed
-        for fd in own.filter({ $0 >= passed }).sorted() {
-            if fd > next { _ = hk_close_range(UInt32(next), UInt32(fd - 1), 0) }
-            next = max(next, fd + 1)
-        }
-        _ = hk_close_range(UInt32(next), UInt32.max, 0)
+        closeDescriptors(from: passed, except: own)
     }
 
     func setup() throws {

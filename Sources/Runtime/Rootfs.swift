@@ -103,7 +103,7 @@ public struct Rootfs {
                 } else if opts.isBind || type == "bind" {
                     try bindMount(m, opts)
                 } else {
-                    let target = try make(m.destination, .directory)
+                    let target = type == "proc" || type == "sysfs" ? try makeOrdinary(m) : try make(m.destination, .directory)
                     defer { close(target) }
                     // tmpcopyup copies what the tmpfs is about to cover.
                     let covered = opts.tmpcopyup ? try sys(openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
@@ -123,6 +123,21 @@ public struct Rootfs {
                 throw SpecError(m.path, e.description)
             }
         }
+    }
+
+    /// proc and sysfs go on an ordinary directory, never through a symlink
+    /// (CVE-2019-19921, CVE-2023-27561): were /proc a symlink the image or a
+    /// racing container controls, procfs would land elsewhere, and the
+    /// masking and read-only paths meant for it would reach other files.
+    /// The descriptor mounted on is the one checked.
+    func makeOrdinary(_ m: Mount) throws -> Int32 {
+        close(try make(m.destination, .directory))
+        let fd = hk_openat2(rootFD, cleanPath("/" + m.destination), UInt64(UInt32(bitPattern: HK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
+                            RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)
+        if fd < 0, errno == ELOOP {
+            throw SpecError(m.path + ".destination", "\(m.type ?? "") must be mounted on an ordinary directory: \(m.destination) is or passes through a symlink")
+        }
+        return try sys(fd, "open \(m.destination) in rootfs")
     }
 
     func bindMount(_ m: Mount, _ opts: MountOptions) throws {

@@ -1,6 +1,14 @@
 #!/usr/bin/env bats
-# Regression tests for the container-runtime CVEs that runc and crun learned
-# from, each attacked from inside a real container.
+# The container-runtime CVEs that runc and crun learned from, each attacked
+# as its advisory and public proof of concept describe, from inside a real
+# container. Each test is shown to fail against a build with its defence
+# removed: scripts/security-without CVE-ID applies
+# Tests/security/without/CVE-ID.patch to a copy of this tree, builds that
+# hako and runs the CVE's tests against it, expecting them to fail (see
+# Tests/security/README.md for the commands and their results).
+#
+# The attack programs (attacks/*.c) are compiled static with gcc into the
+# test's temporary directory; without gcc and a static libc the tests skip.
 
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
@@ -8,6 +16,12 @@ setup_file() {
     [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
     export TEMPLATE=$BATS_FILE_TMPDIR/template
     HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" true >/dev/null
+    export ATTACKS=$BATS_FILE_TMPDIR/attacks
+    mkdir -p "$ATTACKS"
+    for src in "$BATS_TEST_DIRNAME"/attacks/*.c; do
+        name=$(basename "$src" .c)
+        gcc -static -O2 -o "$ATTACKS/$name" "$src" 2>"$ATTACKS/$name.log" || rm -f "$ATTACKS/$name"
+    done
 }
 
 setup() {
@@ -20,62 +34,195 @@ setup() {
 
 teardown() {
     for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
+    for d in /sys/fs/cgroup/*/hako-test/$NAME* /sys/fs/cgroup/hako-test/$NAME* /sys/fs/cgroup/unified/hako-test/$NAME*; do
+        [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
+    done
+    [ -z "${SWAP_PID:-}" ] || kill "$SWAP_PID" 2>/dev/null || true
     rm -rf "$T"
 }
 
 hk() { "$HAKO" --root "$T/state" "$@"; }
 cfg() { local f=$1; shift; jq "$@" "$f" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"; }
 args() { cfg '.process.args = $a' --argjson a "$(for x in "$@"; do printf '%s\n' "$x"; done | jq -R . | jq -s -c .)"; }
+# Copies an attack program into the rootfs, or skips loudly.
+attack() {
+    [ -x "$ATTACKS/$1" ] || skip "cannot build the attack program $1 (gcc -static): $(cat "$ATTACKS/$1.log" 2>/dev/null)"
+    cp "$ATTACKS/$1" "${2:-$B/rootfs}/$1"
+}
+# Waits up to 20 s for a file to appear.
+wait_for() { for _ in $(seq 200); do [ -e "$1" ] && return 0; sleep 0.1; done; echo "timed out waiting for $1" >&2; return 1; }
+# A second bundle, the victim: on the same rootfs (as two containers
+# sharing an image), or given "own", on a copy of it at $T/victim.
+second_bundle() {
+    B2=$T/$NAME-2
+    local root=$B/rootfs
+    if [ "${1:-}" = own ]; then root=$T/victim; cp -a "$TEMPLATE/rootfs" "$root"; fi
+    mkdir -p "$B2"
+    jq --arg r "$root" --arg cg "/hako-test/$NAME-2" '.root.path = $r | .linux.cgroupsPath = $cg' "$B/config.json" > "$B2/config.json"
+}
+cfg2() { local f=$1; shift; jq "$@" "$f" "$B2/config.json" > "$B2/c" && mv "$B2/c" "$B2/config.json"; }
 
-@test "CVE-2019-5736: the container cannot reach the hako binary through /proc/PID/exe during exec" {
+# CVE-2019-5736: rewriting the runtime's binary through /proc/PID/exe.
+# Attacked is a copy of the built binary, so that a failure damages
+# nothing installed; it must stay byte-identical.
+exe_copy() {
+    mkdir -p "$T/bin"
+    cp "$HAKO" "$T/bin/hako"
+    SHA=$(sha256sum < "$T/bin/hako")
+}
+hkc() { "$T/bin/hako" --root "$T/state" "$@"; }
+exe_unchanged() {
+    echo "attacker: $(cat "$T/out/result")"
+    [ "$(sha256sum < "$T/bin/hako")" = "$SHA" ] || { echo "the host's hako binary was rewritten" >&2; return 1; }
+    grep -q '^refused' "$T/out/result"
+}
+# The container's init watches for a process running /proc/self/exe.
+exe_attacker() {
+    attack exe-rewrite
+    mkfifo "$B/rootfs/fifo"
     mkdir -p "$T/out"
     cfg '.mounts += [{"destination": "/out", "type": "bind", "source": $o, "options": ["rbind", "rw"]}]' --arg o "$T/out"
-    # The attacker watches every process of the container for an exe it can open.
-    cat > "$B/rootfs/attack" <<'SH'
-touch /out/ready
-while :; do
-    for p in /proc/[0-9]*; do
-        l=$(readlink $p/exe 2>/dev/null) && case "$l" in *hako*) echo "readlink $p $l" >> /out/seen;; esac
-        # Opened, the binary could be rewritten once hako exits (a subshell:
-        # a failed redirection would end this shell).
-        (exec 9<$p/exe && case "$(readlink /proc/self/fd/9)" in *hako*) echo "opened $p" >> /out/seen;; esac) 2>/dev/null
-    done
-done
-SH
-    args sh /attack
-    hk run -d --bundle "$B" "$NAME"
-    for i in $(seq 50); do [ -e "$T/out/ready" ] && break; sleep 0.1; done
-    for i in $(seq 40); do hk exec "$NAME" true; done
-    [ "$(hk exec "$NAME" sh -c 'echo exec-ok')" = exec-ok ]
-    [ ! -e "$T/out/seen" ] || { cat "$T/out/seen"; return 1; }
+    args /exe-rewrite /out 20 /fifo
+    hkc run -d --bundle "$B" "$NAME"
+    wait_for "$T/out/ready"
 }
 
-@test "CVE-2024-21626: process.cwd /proc/self/fd/N never escapes, in create and in exec" {
-    for n in $(seq 3 20); do
+@test "CVE-2019-5736: exec of a #!/proc/self/exe script cannot rewrite hako's binary" {
+    exe_copy
+    exe_attacker
+    # The script makes the kernel run hako's own binary inside the
+    # container; --log=/fifo holds it until the attacker has its exe.
+    printf '#!/proc/self/exe --log=/fifo\n' > "$B/rootfs/evil"
+    chmod +x "$B/rootfs/evil"
+    run hkc exec "$NAME" /evil
+    wait_for "$T/out/result"
+    exe_unchanged
+}
+
+@test "CVE-2019-5736: the same through the fallback seal, a memfd copy" {
+    exe_copy
+    exe_attacker
+    printf '#!/proc/self/exe --log=/fifo\n' > "$B/rootfs/evil"
+    chmod +x "$B/rootfs/evil"
+    HAKO_SEAL=memfd run hkc exec "$NAME" /evil
+    wait_for "$T/out/result"
+    exe_unchanged
+}
+
+@test "CVE-2019-5736: a container whose process is /proc/self/exe cannot rewrite hako's binary" {
+    exe_copy
+    exe_attacker
+    # A second container on the same image joins the attacker's pid
+    # namespace; its process args reach /proc/self/exe, hako's binary.
+    second_bundle
+    cfg2 '.process.args = ["/proc/self/exe", "--log=/fifo"] | .linux.namespaces |= map(if .type == "pid" then .path = $p else . end)' \
+        --arg p "/proc/$(hkc state "$NAME" | jq .pid)/ns/pid"
+    run hkc run --bundle "$B2" "$NAME-2"
+    wait_for "$T/out/result"
+    exe_unchanged
+}
+
+# CVE-2024-21626: a directory descriptor of the host, open in the process
+# that enters the container, walks out of it through /proc/self/fd/N: as
+# process.cwd, as argv[0] or its `#!` interpreter, and as exec --cwd. runc
+# leaked its own; here hako's caller leaks one (fd 9, a host directory), and
+# every descriptor number up to 12 is tried. escape lies outside the rootfs.
+leak() { mkdir -p "$T/host"; }
+ESCAPE_UP=../../../../../../../../../../../..
+
+@test "CVE-2024-21626: a leaked descriptor as process.cwd does not escape" {
+    attack escape "$T" && leak
+    for n in $(seq 3 12); do
         cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
-        args sh -c 'ls -d ../../../../../../../../tmp/hako-cve.* 2>/dev/null && echo ESCAPED; pwd'
-        run hk run --bundle "$B" "$NAME-$n"
-        [ "$status" -eq 1 ] && [[ "$output" == *"process.cwd"* ]] || { echo "fd $n: $output"; return 1; }
+        args "$ESCAPE_UP$T/escape"
+        run hk run --bundle "$B" "$NAME-$n" 9<"$T/host"
+        [[ "$output" != *ESCAPED* ]] || { echo "cwd fd $n: $output"; return 1; }
     done
-    cfg '.process.cwd = "/"'
+}
+
+@test "CVE-2024-21626: a leaked descriptor as argv[0] and #! interpreter does not escape, in run and exec" {
+    attack escape "$T" && leak
+    for n in $(seq 3 12); do
+        printf '#!/proc/self/fd/%s/%s%s\n' "$n" "$ESCAPE_UP" "$T/escape" > "$B/rootfs/evil-$n"
+        chmod +x "$B/rootfs/evil-$n"
+    done
+    for n in $(seq 3 12); do
+        args "/proc/self/fd/$n/$ESCAPE_UP$T/escape"
+        run hk run --bundle "$B" "$NAME-a$n" 9<"$T/host"
+        [[ "$output" != *ESCAPED* ]] || { echo "argv[0] fd $n: $output"; return 1; }
+        args "/evil-$n"
+        run hk run --bundle "$B" "$NAME-s$n" 9<"$T/host"
+        [[ "$output" != *ESCAPED* ]] || { echo "#! fd $n: $output"; return 1; }
+    done
     args sleep 100
     hk run -d --bundle "$B" "$NAME"
-    for n in $(seq 3 20); do
-        run hk exec --cwd "/proc/self/fd/$n" "$NAME" sh -c 'ls -d ../../../../../../../../tmp/hako-cve.* 2>/dev/null && echo ESCAPED; pwd'
-        [ "$status" -eq 1 ] && [[ "$output" != *ESCAPED* ]] || { echo "exec fd $n: $output"; return 1; }
+    for n in $(seq 3 12); do
+        run hk exec "$NAME" "/proc/self/fd/$n/$ESCAPE_UP$T/escape" 9<"$T/host"
+        [[ "$output" != *ESCAPED* ]] || { echo "exec argv[0] fd $n: $output"; return 1; }
+        run hk exec "$NAME" "/evil-$n" 9<"$T/host"
+        [[ "$output" != *ESCAPED* ]] || { echo "exec #! fd $n: $output"; return 1; }
     done
 }
 
-@test "CVE-2024-21626: no descriptor of the runtime reaches the container process" {
+@test "CVE-2024-21626: exec --cwd /proc/self/fd/N does not escape" {
+    attack escape "$T" && leak
+    args sleep 100
+    hk run -d --bundle "$B" "$NAME"
+    for n in $(seq 3 12); do
+        run hk exec --cwd "/proc/self/fd/$n" "$NAME" "$ESCAPE_UP$T/escape" 9<"$T/host"
+        [[ "$output" != *ESCAPED* ]] || { echo "exec --cwd fd $n: $output"; return 1; }
+    done
+}
+
+@test "CVE-2024-21626: no descriptor of hako or its caller reaches the container process" {
+    leak
     args sh -c 'ls /proc/self/fd'
-    run hk run --bundle "$B" "$NAME"
+    run hk run --bundle "$B" "$NAME" 9<"$T/host"
     # 0-2 and the one ls opens to read the directory.
-    [ "$status" -eq 0 ] && [ "$(echo $output)" = "0 1 2 3" ]
+    [ "$status" -eq 0 ] && [ "$(echo $output)" = "0 1 2 3" ] || { echo "run: $output"; return 1; }
     args sleep 100
     hk run -d --bundle "$B" "$NAME-d"
-    run hk exec "$NAME-d" sh -c 'ls /proc/self/fd'
-    [ "$status" -eq 0 ] && [ "$(echo $output)" = "0 1 2 3" ]
+    run hk exec "$NAME-d" sh -c 'ls /proc/self/fd' 9<"$T/host"
+    [ "$status" -eq 0 ] && [ "$(echo $output)" = "0 1 2 3" ] || { echo "exec: $output"; return 1; }
+}
+
+# The races below share a directory between an attacker container, which
+# swaps paths in it with renameat2(RENAME_EXCHANGE) (attacks/swap.c), and
+# a victim created meanwhile, several times over.
+start_swapper() { # SECONDS PAIRS...: runs swap in a container that sees the shared directory at /shared
+    attack swap
+    cfg '.mounts += [{"destination": "/shared", "type": "bind", "source": $s, "options": ["rbind", "rw"]}]' --arg s "$SHARED"
+    args /swap /shared/.ready "$@"
+    hk run -d --bundle "$B" "$NAME"
+    wait_for "$SHARED/.ready"
+}
+victim_runs() { # runs the victim bundle $B2 ten times; prints what each printed
+    for i in $(seq 10); do hk run --bundle "$B2" "$NAME-v$i" 2>&1 || true; done
+}
+
+@test "CVE-2021-30465: a RENAME_EXCHANGE race on mount destinations never moves a mount" {
+    # The victim mounts a shared volume and 40 tmpfs inside it; the
+    # attacker swaps each destination with a symlink to the victim's /etc,
+    # named by its host path (the published exploit's was /). The same path
+    # inside the rootfs is a decoy directory: resolved in the root, the
+    # symlink is harmless and the victim goes on.
+    SHARED=$T/vol
+    mkdir -p "$SHARED"
+    second_bundle own
+    mkdir -p "$T/victim$T/victim/etc"
+    pairs=()
+    for k in $(seq 40); do
+        mkdir "$SHARED/m$k"
+        ln -s "$T/victim/etc" "$SHARED/l$k"
+        pairs+=("/shared/m$k" "/shared/l$k")
+    done
+    cfg2 '.mounts += [{"destination": "/vol", "type": "bind", "source": $s, "options": ["rbind", "rw"]}] + [range(1; 41) | {"destination": "/vol/m\(.)", "type": "tmpfs", "source": "tmpfs"}]' --arg s "$SHARED"
+    cfg2 '.process.args = ["sh", "-c", "echo RAN; grep -q \" /etc \" /proc/self/mountinfo && echo LANDED-ON-ETC; true"]'
+    start_swapper 120 "${pairs[@]}"
+    out=$(victim_runs)
+    echo "$out" | sort | uniq -c
+    [[ "$out" == *RAN* ]] || { echo "no victim ever ran: the test proved nothing"; return 1; }
+    [[ "$out" != *LANDED* ]]
 }
 
 @test "CVE-2021-30465: mount destinations through symlinks stay inside the rootfs" {
@@ -87,19 +234,79 @@ SH
     args sh -c "ls $host"
     run hk run --bundle "$B" "$NAME"
     [ "$status" -eq 0 ] && [ "$(echo $output)" = "a b" ]
-    # Nothing appeared or was mounted on the host side.
     [ -z "$(ls -A "$host")" ]
     ! grep -q "$host" /proc/self/mountinfo
 }
 
-@test "CVE-2025-31133: /dev/null must be the null device before anything is masked with it" {
-    cfg '.mounts |= map(select(.destination != "/dev")) | .linux.maskedPaths = ["/etc/secret"]'
+# CVE-2025-31133 and CVE-2025-52565: /dev comes from an image that the
+# attacker shares, not from a tmpfs of hako's; its /dev/null (masking) and
+# /dev/console (the terminal) are swapped with symlinks to a procfs file.
+shared_dev() {
+    SHARED=$T/dev
+    mkdir -p "$SHARED/pts"
+    ln -s pts/ptmx "$SHARED/ptmx"
+    mknod -m 666 "$SHARED/null" c 1 3
+    second_bundle own
+    cfg2 '.mounts |= map(if .destination == "/dev" then {"destination": "/dev", "type": "bind", "source": $s, "options": ["rbind", "rw"]} else . end)' --arg s "$SHARED"
+}
+
+@test "CVE-2025-31133: /dev/null swapped with a symlink never masks with another file" {
+    shared_dev
+    ln -s /proc/sys/kernel/hostname "$SHARED/null-link"
+    echo secret > "$T/victim/etc/secret"
+    cfg2 '.hostname = "HOSTFILE" | .linux.maskedPaths = ["/etc/secret"] | .process.args = ["sh", "-c", "echo RAN; cat /etc/secret"]'
+    start_swapper 120 /shared/dev/null /shared/dev/null-link
+    out=$(victim_runs)
+    echo "$out" | sort | uniq -c
+    [[ "$out" == *RAN* ]] || { echo "no victim ever ran: the test proved nothing"; return 1; }
+    [[ "$out" != *secret* ]] && [[ "$out" != *HOSTFILE* ]]
+}
+
+@test "CVE-2025-31133: a /dev/null symlink in the image is refused before anything is masked" {
+    cfg '.mounts |= map(select(.destination != "/dev")) | .linux.maskedPaths = ["/etc/secret"] | .hostname = "HOSTFILE"'
     echo secret > "$B/rootfs/etc/secret"
     mkdir -p "$B/rootfs/dev"
-    ln -sf /proc/sys/kernel/hostname "$B/rootfs/dev/null"
+    rm -f "$B/rootfs/dev/null"
+    ln -s /proc/sys/kernel/hostname "$B/rootfs/dev/null"
     args cat /etc/secret
     run hk run --bundle "$B" "$NAME"
+    echo "$output"
     [ "$status" -eq 1 ] && [[ "$output" == *"/dev/null"* ]]
+    [ -z "$(hk list -q)" ]
+}
+
+console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's output
+    python3 "$BATS_TEST_DIRNAME/attacks/console-socket.py" "$T/console-$2.sock" "$T/console-$2.ready" > "$T/console-$2.out" &
+    local receiver=$!
+    wait_for "$T/console-$2.ready"
+    hk run --console-socket "$T/console-$2.sock" --bundle "$1" "$2" || true
+    wait "$receiver" || true
+    cat "$T/console-$2.out"
+}
+
+@test "CVE-2025-52565: /dev/console swapped with a symlink never gets the terminal mounted elsewhere" {
+    command -v python3 >/dev/null || skip "python3 is needed for the console socket"
+    shared_dev
+    : > "$SHARED/console"
+    ln -s /proc/sys/kernel/hostname "$SHARED/console-link"
+    cfg2 '.process.terminal = true | .process.args = ["sh", "-c", "echo RAN; grep -q \" /proc/sys/kernel/hostname \" /proc/self/mountinfo && echo LANDED-ON-PROCFS; true"]'
+    start_swapper 120 /shared/dev/console /shared/dev/console-link
+    out=$(for i in $(seq 10); do console_run "$B2" "$NAME-v$i"; done)
+    echo "$out" | sort | uniq -c
+    [[ "$out" == *RAN* ]] || { echo "no victim ever ran: the test proved nothing"; return 1; }
+    [[ "$out" != *LANDED* ]]
+}
+
+@test "CVE-2025-52565: a /dev/console symlink in the image is refused" {
+    command -v python3 >/dev/null || skip "python3 is needed for the console socket"
+    cfg '.mounts |= map(select(.destination != "/dev")) | .process.terminal = true'
+    mkdir -p "$B/rootfs/dev"
+    rm -f "$B/rootfs/dev/console"
+    ln -s /proc/sys/kernel/hostname "$B/rootfs/dev/console"
+    args sh -c 'grep -q " /proc/sys/kernel/hostname " /proc/self/mountinfo && echo LANDED-ON-PROCFS; echo RAN'
+    out=$(console_run "$B" "$NAME")
+    echo "$out"
+    [[ "$out" != *LANDED* ]] && [[ "$out" != *RAN* ]]
     [ -z "$(hk list -q)" ]
 }
 
@@ -123,15 +330,40 @@ SH
     [ "$status" -eq 0 ] && [ "$output" = written ]
 }
 
-@test "CVE-2022-29162: the inheritable set stays empty unless the config asks" {
-    cfg '.process.capabilities = {"bounding": ["CAP_KILL", "CAP_CHOWN"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
-    args sh -c 'grep -E "^Cap(Inh|Amb)" /proc/self/status'
+# CVE-2022-29162: a non-root process with a non-empty inheritable set gains
+# the capabilities of any program whose file inheritable set names them.
+@test "CVE-2022-29162: a program with file inheritable capabilities gains none, in run and exec --cap" {
+    command -v setcap >/dev/null || skip "setcap (libcap2-bin) is needed to give a file capabilities"
+    cp "$B/rootfs/bin/busybox" "$B/rootfs/bin/inh"
+    setcap cap_net_raw,cap_kill+ei "$B/rootfs/bin/inh" || skip "this filesystem takes no file capabilities"
+    cfg '.process.user = {"uid": 1000, "gid": 1000} | .process.capabilities = {"bounding": ["CAP_KILL", "CAP_NET_RAW"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"]}'
+    args /bin/inh grep -E '^Cap(Inh|Eff)' /proc/self/status
     run hk run --bundle "$B" "$NAME"
-    [[ "$output" == *"CapInh:	0000000000000000"* ]] && [[ "$output" == *"CapAmb:	0000000000000000"* ]]
-    cfg '.process.user = {"uid": 1000, "gid": 1000}'
-    run hk run --bundle "$B" "$NAME"
-    [[ "$output" == *"CapInh:	0000000000000000"* ]] && [[ "$output" == *"CapAmb:	0000000000000000"* ]]
+    echo "run: $output"
+    [[ "$output" == *"CapInh:	0000000000000000"* ]] && [[ "$output" == *"CapEff:	0000000000000000"* ]]
+    args sleep 100
+    hk run -d --bundle "$B" "$NAME-d"
+    run hk exec --cap CAP_NET_RAW "$NAME-d" /bin/inh grep -E '^Cap(Inh|Eff)' /proc/self/status
+    echo "exec --cap: $output"
+    [[ "$output" == *"CapInh:	0000000000000000"* ]] && [[ "$output" == *"CapEff:	0000000000000000"* ]]
+    # Asked for, the inheritable set is given.
     cfg '.process.capabilities.inheritable = ["CAP_KILL"]'
+    args grep CapInh /proc/self/status
     run hk run --bundle "$B" "$NAME"
     [[ "$output" == *"CapInh:	0000000000000020"* ]]
+}
+
+# CVE-2023-27561 (CVE-2019-19921 again): /proc a symlink, so that procfs
+# lands elsewhere and the masked and read-only paths meant for it reach the
+# attacker's files. (Raced by a container that shares the rootfs, the
+# mount point can still be renamed after the mount; not yet covered.)
+@test "CVE-2023-27561: procfs is never mounted through a /proc symlink in the image" {
+    rm -rf "$B/rootfs/proc"
+    mkdir -p "$B/rootfs/fakeproc/sys/kernel"
+    ln -s /fakeproc "$B/rootfs/proc"
+    args sh -c 'echo RAN; readlink /proc'
+    run hk run --bundle "$B" "$NAME"
+    echo "$output"
+    [ "$status" -eq 1 ] && [[ "$output" == *"must be mounted on an ordinary directory"* ]]
+    [ -z "$(hk list -q)" ]
 }

@@ -117,4 +117,15 @@ long hk_copy_file_range(int from, int to, long len);
 int hk_argc(void);
 char **hk_argv(void);
 
+// The executable seal (ExecutableSeal.swift): the new mount API, to build a
+// private read-only overlayfs, and execveat(2), to run a file by descriptor.
+int hk_fsopen(const char *fs);
+int hk_fsconfig_string(int ctx, const char *key, const char *value);
+int hk_fsconfig_create(int ctx);
+/// A detached mount of the context, read-only, nosuid and nodev.
+int hk_fsmount_readonly(int ctx);
+int hk_execveat(int fd, char *const argv[]);
+/// sendfile(2) of up to len bytes from the current offset of `from`.
+long hk_sendfile(int to, int from, long len);
+
 #endif
