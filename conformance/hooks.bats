@@ -5,6 +5,9 @@
 
 load helpers
 
+# Each check stands on its own line: bats stops at a failing command, but
+# not at a failing left side of &&.
+
 # hook NAME [LOG]: a hook that appends "NAME <status>" to LOG (default
 # $T/out/log), reading the state from its stdin.
 hook() {
@@ -71,7 +74,8 @@ big_annotation() {
 @test "runtime.md lifecycle: 'If any createRuntime hook fails, the runtime MUST generate an error, stop the container'; nothing is left" {
     cfg '.hooks = {createRuntime: [{"path": "/bin/false"}]}'
     run hk create --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *createRuntime* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *createRuntime* ]]
     [ -z "$(hk list -q)" ]
     ! ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null | grep -q .
 }
@@ -91,7 +95,8 @@ big_annotation() {
     cfg '.hooks = {createRuntime: [{"path": "/bin/sleep", "args": ["sleep", "60"], "timeout": 1}]}'
     # The bound (30 s) only tells "aborted" from "waited for the hook's 60 s".
     run timeout 30 "$HAKO" --root "$T/state" create --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"timed out after 1s"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"timed out after 1s"* ]]
     [ -z "$(hk list -q)" ]
 }
 
@@ -99,7 +104,8 @@ big_annotation() {
     big_annotation
     cfg '.hooks = {createRuntime: [{"path": "/bin/sleep", "args": ["sleep", "60"], "timeout": 1}]}'
     run timeout 30 "$HAKO" --root "$T/state" create --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"timed out after 1s"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"timed out after 1s"* ]]
     [ -z "$(hk list -q)" ]
     [ ! -e "$T/state/$NAME" ]
 }
@@ -113,7 +119,8 @@ big_annotation() {
     wait_stopped "$NAME"
     # Before SIGPIPE was ignored, delete died here with 141.
     run hk delete "$NAME"
-    [ "$status" -eq 0 ] && [[ "$output" == *"poststop hook /bin/false failed: exit status 1"* ]]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"poststop hook /bin/false failed: exit status 1"* ]]
     [ ! -e "$T/state/$NAME" ]
 }
 
@@ -147,15 +154,21 @@ big_annotation() {
     wait_file "$T/hook-started"
     # Generous bounds: they tell "answered" from "waits on the hung create".
     run timeout 5 "$HAKO" --root "$T/state" state "$NAME"
-    [ "$status" -eq 0 ] && [ "$(echo "$output" | jq -r .status)" = running ]
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r .status)" = running ]
     run timeout 5 "$HAKO" --root "$T/state" list
-    [ "$status" -eq 0 ] && [[ "$output" == *"$NAME "*running* ]] && [[ "$output" == *"$other "*creating* ]]
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$NAME "*running* ]]
+    [[ "$output" == *"$other "*creating* ]]
     run timeout 5 "$HAKO" --root "$T/state" state "$other"
-    [ "$status" -eq 0 ] && [ "$(echo "$output" | jq -r .status)" = creating ]
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r .status)" = creating ]
     run timeout 5 "$HAKO" --root "$T/state" ps --format json "$NAME"
-    [ "$status" -eq 0 ] && [ "$(echo "$output" | jq length)" -ge 1 ]
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq length)" -ge 1 ]
     run timeout 5 "$HAKO" --root "$T/state" events --stats "$NAME"
-    [ "$status" -eq 0 ] && [ "$(echo "$output" | jq -r .type)" = stats ]
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | jq -r .type)" = stats ]
     run timeout 5 "$HAKO" --root "$T/state" features
     [ "$status" -eq 0 ]
     echo go > "$T/release"
@@ -166,10 +179,12 @@ big_annotation() {
 @test "config.md hooks: 'If set, timeout MUST be greater than zero'; 'path ... MUST be absolute'" {
     cfg '.hooks = {createRuntime: [{"path": "/bin/true", "timeout": 0}]}'
     run hk create --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"hooks.createRuntime[0].timeout"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"hooks.createRuntime[0].timeout"* ]]
     cfg '.hooks = {poststop: [{"path": "bin/true"}]}'
     run hk create --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"hooks.poststop[0].path"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"hooks.poststop[0].path"* ]]
     [ -z "$(hk list -q)" ]
 }
 
