@@ -269,10 +269,18 @@ public struct Runtime {
         }
         if !joinedAtClone { try cgroup.add(pid: pid) }
         try IdmappedMounts.send(spec.mounts, bundle: bundle, initPid: pid, over: sync)
-        try sync.send(.go)
-        try logger.step("id maps and cgroup done; init goes on")
         var state = base
         state.pid = pid
+        if spec.hooks.runDuringCreate {
+            // A hook may ask `hako state` about this container (readers take
+            // no lock): it must find it, "creating", while create runs.
+            state.pidStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
+            state.creating = true
+            try dir.write(state)
+            state.creating = false
+        }
+        try sync.send(.go)
+        try logger.step("id maps and cgroup done; init goes on")
         while true {
             switch try sync.receive() {
             case .hooks?:
@@ -319,6 +327,7 @@ public struct Runtime {
         guard let info = ProcessInfo(pid: state.pid), info.isAlive, info.startTime == state.pidStartTime else {
             return .stopped
         }
+        if state.creating { return .creating }
         if faccessat(dir.fd, "exec.fifo", F_OK, 0) == 0 { return .created }
         if let f = state.freezer, let text = Files.readText(f) {
             if text.hasBytePrefix("FROZEN") || text.hasBytePrefix("1") { return .paused }
@@ -327,7 +336,7 @@ public struct Runtime {
     }
 
     public func state(id: String) throws -> JSON {
-        let dir = try store.openLocked(id: id)
+        let dir = try store.openForReading(id: id)
         defer { dir.unlock() }
         let s = try dir.read()
         return s.ociJSON(status: status(of: s, in: dir))
@@ -335,7 +344,7 @@ public struct Runtime {
 
     public func list() -> [JSON] {
         store.ids().compactMap { id in
-            guard let dir = try? store.openLocked(id: id) else { return nil }
+            guard let dir = try? store.openForReading(id: id) else { return nil }
             defer { dir.unlock() }
             guard let s = try? dir.read() else { return nil }
             return s.ociJSON(status: status(of: s, in: dir))

@@ -5,7 +5,7 @@ import Glibc
 
 extension Runtime {
     public func events(id: String, statsOnce: Bool, intervalMilliseconds: Int, emit: (JSON) -> Void) throws {
-        let (state, cgroup) = try withState(id) { s, _ in (s, s.cgroup) }
+        let (state, cgroup) = try withState(id, reading: true) { s, _ in (s, s.cgroup) }
         func stats() -> JSON {
             .object([("type", .string("stats")), ("id", .string(id)), ("data", Stats.collect(cgroup))])
         }
@@ -15,7 +15,7 @@ extension Runtime {
         }
         var ooms = Stats.oomKills(cgroup)
         while true {
-            let alive = try withState(id) { s, dir in status(of: s, in: dir) != .stopped }
+            let alive = try withState(id, reading: true) { s, dir in status(of: s, in: dir) != .stopped }
             if !alive || ProcessInfo(pid: state.pid)?.startTime != state.pidStartTime { return }
             let now = Stats.oomKills(cgroup)
             if now > ooms { emit(.object([("type", .string("oom")), ("id", .string(id))])) }
@@ -30,9 +30,9 @@ extension Runtime {
         }
     }
 
-    /// Runs body with the container's state under its lock.
-    func withState<T>(_ id: String, _ body: (ContainerState, ContainerDir) throws -> T) throws -> T {
-        let dir = try store.openLocked(id: id)
+    /// Runs body with the container's state, under its lock unless only reading.
+    func withState<T>(_ id: String, reading: Bool = false, _ body: (ContainerState, ContainerDir) throws -> T) throws -> T {
+        let dir = try reading ? store.openForReading(id: id) : store.openLocked(id: id)
         defer { dir.unlock() }
         return try body(try dir.read(), dir)
     }

@@ -280,7 +280,7 @@ struct ExecChild {
 extension Runtime {
     /// The container's processes, as host pids (runc's `ps --format json`).
     public func processes(id: String) throws -> [Int32] {
-        try withState(id) { s, dir in
+        try withState(id, reading: true) { s, dir in
             if status(of: s, in: dir) == .stopped { return [] }
             return Cgroup.pids(in: s.cgroups).sorted()
         }

@@ -25,32 +25,125 @@ struct HookRunner {
         }
     }
 
+    /// One hook. Its timeout (config.md: "the number of seconds before
+    /// aborting the hook") runs from the fork, so it covers the state
+    /// written to its stdin as well as the hook's own work. Only the exit
+    /// status decides: a hook may exit, or close its stdin, without reading
+    /// the state, as runc and crun accept.
     func run(_ hook: Hook) throws {
+        let deadline = hook.timeout.map { Deadline(seconds: $0) }
         var fds: [Int32] = [0, 0]
         try sys(hk_pipe2(&fds, O_CLOEXEC), "pipe")
         let argv = hook.args.isEmpty ? [hook.path] : hook.args
         let pid = fork()
-        if pid < 0 { throw SystemError("fork") }
+        if pid < 0 {
+            let e = SystemError("fork")
+            close(fds[0])
+            close(fds[1])
+            throw e
+        }
         if pid == 0 {
             dup2(fds[0], 0)
+            // hako ignores SIGPIPE; the hook gets the default dispositions.
             _ = hk_unblock_all_signals()
             _ = hk_default_signal_handlers()
             Exec.execve(hook.path, argv, hook.env)
             _exit(127)
         }
         close(fds[0])
-        // A hook that does not read its stdin must not block us: the state is
-        // small enough for the pipe buffer, and EPIPE is ignored.
-        let bytes = Array(state.serialized().utf8)
-        _ = bytes.withUnsafeBytes { Glibc.write(fds[1], $0.baseAddress, $0.count) }
+        let pidfd = hk_pidfd_open(pid, 0)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        let fed = HookStdin(fd: fds[1], pidfd: pidfd).feed(Array(state.serialized().utf8), until: deadline)
         close(fds[1])
-        let status = try Exec.wait(pid, timeoutSeconds: hook.timeout)
-        guard let status else {
+        var status: Int32? = nil
+        switch fed {
+        case .timedOut: break
+        case let .failed(e):
             kill(pid, SIGKILL)
-            _ = try? Exec.wait(pid, timeoutSeconds: nil)
+            _ = try? Exec.wait(pid, until: nil, pidfd: pidfd)
+            throw e
+        case .written, .closedByHook:
+            status = try Exec.wait(pid, until: deadline, pidfd: pidfd)
+        }
+        guard let status else {
+            if pidfd >= 0 { _ = hk_pidfd_send_signal(pidfd, SIGKILL) } else { kill(pid, SIGKILL) }
+            _ = try? Exec.wait(pid, until: nil, pidfd: pidfd)
             throw RuntimeError("timed out after \(hook.timeout ?? 0)s")
         }
         if status != 0 { throw RuntimeError(Exec.describe(status: status)) }
+    }
+}
+
+/// A point on the monotonic clock a hook must finish by.
+struct Deadline {
+    let micros: Int64
+
+    init(seconds: Int) {
+        // Clamped: a timeout of years is as good as none, and must not overflow.
+        micros = Clock.micros() + Int64(min(seconds, 1 << 32)) * 1_000_000
+    }
+
+    /// Milliseconds left for poll: at least 0, at most what poll takes.
+    var pollMilliseconds: Int32 {
+        let left = (micros - Clock.micros() + 999) / 1000
+        return Int32(clamping: max(0, left))
+    }
+
+    var passed: Bool { Clock.micros() >= micros }
+}
+
+/// Writes the state to a hook's stdin without ever blocking past the
+/// deadline: the pipe is non-blocking, and each wait for room also watches
+/// the hook's pidfd, since a hook that exits (or whose child holds the pipe
+/// open) would otherwise leave a writer waiting on a reader that never comes.
+struct HookStdin {
+    let fd: Int32
+    let pidfd: Int32
+
+    enum Outcome {
+        case written
+        /// The hook closed its stdin or exited before reading it all: not an error.
+        case closedByHook
+        case timedOut
+        case failed(SystemError)
+    }
+
+    func feed(_ bytes: [UInt8], until deadline: Deadline?) -> Outcome {
+        if hk_fcntl_int(fd, F_SETFL, O_NONBLOCK) < 0 { return .failed(SystemError("make hook stdin non-blocking")) }
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n > 0 { off += n; continue }
+            switch errno {
+            case EINTR: continue
+            // SIGPIPE is ignored (main.swift), so a reader that went away is EPIPE.
+            case EPIPE: return .closedByHook
+            case EAGAIN:
+                switch waitForRoom(until: deadline) {
+                case .room: continue
+                case .hookDone: return .closedByHook
+                case .timedOut: return .timedOut
+                }
+            default: return .failed(SystemError("write the state to the hook's stdin"))
+            }
+        }
+        return .written
+    }
+
+    enum Wait { case room, hookDone, timedOut }
+
+    func waitForRoom(until deadline: Deadline?) -> Wait {
+        while true {
+            var p = [pollfd(fd: fd, events: Int16(POLLOUT), revents: 0),
+                     pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)]
+            let r = poll(&p, pidfd >= 0 ? 2 : 1, deadline?.pollMilliseconds ?? -1)
+            if r < 0 && errno != EINTR { return .hookDone }
+            if p[1].revents != 0 { return .hookDone }
+            if p[0].revents & Int16(POLLOUT) != 0 { return .room }
+            // POLLERR: the read end is closed.
+            if p[0].revents != 0 { return .hookDone }
+            if let deadline, deadline.passed { return .timedOut }
+        }
     }
 }
 
@@ -64,18 +157,25 @@ enum Exec {
 
     /// Waits for a child; nil when the timeout ran out first.
     static func wait(_ pid: pid_t, timeoutSeconds: Int?) throws -> Int32? {
-        var status: Int32 = 0
-        guard let timeout = timeoutSeconds else {
-            try sys(retryEINTR { waitpid(pid, &status, 0) }, "waitpid")
-            return status
-        }
+        guard let timeout = timeoutSeconds else { return try wait(pid, until: nil, pidfd: -1) }
         let pidfd = hk_pidfd_open(pid, 0)
-        if pidfd >= 0 {
-            defer { close(pidfd) }
-            var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-            let r = retryEINTR { poll(&p, 1, Int32(timeout * 1000)) }
-            if r == 0 { return nil }
+        defer { if pidfd >= 0 { close(pidfd) } }
+        return try wait(pid, until: Deadline(seconds: timeout), pidfd: pidfd)
+    }
+
+    /// Waits for a child until the deadline, watching its pidfd (without
+    /// one, as on kernels before 5.3, it waits as long as it takes).
+    static func wait(_ pid: pid_t, until deadline: Deadline?, pidfd: Int32) throws -> Int32? {
+        if let deadline, pidfd >= 0 {
+            while true {
+                var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+                let r = poll(&p, 1, deadline.pollMilliseconds)
+                if r > 0 { break }
+                if r < 0 && errno != EINTR { break }
+                if deadline.passed { return nil }
+            }
         }
+        var status: Int32 = 0
         try sys(retryEINTR { waitpid(pid, &status, 0) }, "waitpid")
         return status
     }

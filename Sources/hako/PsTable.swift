@@ -11,6 +11,7 @@ enum PsTable {
         if child == 0 {
             dup2(fds[1], 1)
             close(fds[0])
+            signal(SIGPIPE, SIG_DFL)  // hako ignores it; ps gets the default
             var argv = (["ps"] + psArgs).map { strdup($0) } + [nil]
             execvp("ps", &argv)
             _exit(127)

@@ -33,6 +33,11 @@ func versionText() -> String {
 
 func main() -> Int32 {
     let origin = Clock.micros()
+    // A reader that goes away (a hook that exits without reading its stdin,
+    // an engine that closed the console socket, a log on a closed pipe) is
+    // an ordinary EPIPE to handle, never a signal that kills hako midway.
+    // Every process hako starts resets this to the default before exec.
+    signal(SIGPIPE, SIG_IGN)
     let argv = (0..<Int(hk_argc())).map { String(cText: hk_argv()[$0]!) }
     var logger = Logger.silent
     do {

@@ -33,6 +33,9 @@ public struct Hooks {
 
     public init() {}
 
+    /// Whether any hook runs while create does (prestart, createRuntime, createContainer).
+    public var runDuringCreate: Bool { !prestart.isEmpty || !createRuntime.isEmpty || !createContainer.isEmpty }
+
     /// Every kind with its hooks, in lifecycle order.
     public var all: [(String, [Hook])] {
         [("prestart", prestart), ("createRuntime", createRuntime), ("createContainer", createContainer),

@@ -36,6 +36,9 @@ public struct ContainerState {
     /// a bind of the rootfs in hako's namespace, detached by `delete`; this
     /// is the id of the mount the rootfs was on before that bind.
     public var rootfsMountBelow: Int?
+    /// Written while create's hooks run, so that they can see the container
+    /// as "creating"; the state create leaves has it false.
+    public var creating = false
 
     /// The container's cgroup, as this host lays its hierarchies out now.
     /// The container's cgroup; none when create made none (rootless).
@@ -65,6 +68,7 @@ public struct ContainerState {
             ("ownPidNamespace", .bool(ownPidNamespace)), ("poststop", poststop),
             ("freezer", freezer.map { .string($0) } ?? .null), ("hasProcess", .bool(hasProcess)),
             ("poststart", poststart), ("rootfsMountBelow", rootfsMountBelow.map { .int($0) } ?? .null),
+            ("creating", .bool(creating)),
         ])
     }
 
@@ -85,6 +89,7 @@ public struct ContainerState {
         hasProcess = try f.bool("hasProcess") ?? true
         poststart = try f.optional("poststart")?.json ?? .array([])
         rootfsMountBelow = try f.integer("rootfsMountBelow")
+        creating = try f.bool("creating") ?? false
     }
 
     public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],

@@ -1,6 +1,9 @@
-// Per-container state under --root/ID/. Each command takes an exclusive
-// flock on the container's directory, so concurrent commands on one ID are
-// serialised and never see half-written state.
+// Per-container state under --root/ID/. Each command that changes a
+// container takes an exclusive flock on its directory, so concurrent changes
+// to one ID are serialised. Readers (state, list, ps, events) take no lock:
+// state.json is only ever replaced whole (rename), so they never see it
+// half-written, and they never wait on a create or on a hook, which may
+// itself ask `hako state` about its container.
 import Glibc
 
 public struct StateStore {
@@ -50,6 +53,17 @@ public struct StateStore {
         return dir
     }
 
+    /// The container's directory for reading only, without the lock.
+    public func openForReading(id: String) throws -> ContainerDir {
+        try StateStore.validate(id: id)
+        let dir = try ContainerDir(path: root + "/" + id, id: id, lock: false)
+        if !dir.hasState {
+            dir.unlock()
+            throw RuntimeError("container \"\(id)\" does not exist")
+        }
+        return dir
+    }
+
     public func ids() -> [String] {
         Files.list(root).filter { !$0.hasBytePrefix("@") && Files.isDirectory(root + "/" + $0) }.sorted()
     }
@@ -63,13 +77,13 @@ public struct ContainerDir {
     public let id: String
     public let fd: Int32
 
-    init(path: String, id: String) throws {
+    init(path: String, id: String, lock: Bool = true) throws {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { throw RuntimeError("container \"\(id)\" does not exist") }
             throw SystemError("open \(path)")
         }
-        if retryEINTR({ flock(fd, LOCK_EX) }) != 0 {
+        if lock, retryEINTR({ flock(fd, LOCK_EX) }) != 0 {
             let e = SystemError("lock \(path)")
             Glibc.close(fd)
             throw e
