@@ -15,6 +15,10 @@ public struct CreateOptions {
     public var noNewKeyring = false
     /// `run` in the foreground: start is said over the sync channel, not exec.fifo.
     var foreground = false
+    /// PR_SET_CHILD_SUBREAPER, as runc (off with run's --no-subreaper): the
+    /// container's orphans come back to hako, which reaps them, instead of
+    /// staying zombies in its cgroup while the host's init takes its time.
+    public var subreaper = true
     public init() {}
 }
 
@@ -53,6 +57,7 @@ public struct Runtime {
         let spec = try Spec.parse(bytes)
         try logger.step("config parsed")
         let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options)
+        if options.subreaper { _ = hk_prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0) }
 
         let dir = try store.createLocked(id: id)
         var undo = Undo()
@@ -131,6 +136,23 @@ public struct Runtime {
             rootfsMount = below
             undo.add { Runtime.detachRootfsBind(rootfsPath, below: below) }
         }
+        // Written before anything is made: whatever point a SIGKILL stops
+        // create at, delete finds all it may have made (Intent.swift).
+        var intent = CreateIntent(id: id)
+        intent.bootID = CreateIntent.currentBootID()
+        intent.creator = (getpid(), ProcessInfo(pid: getpid())?.startTime ?? 0)
+        intent.bundle = bundle
+        intent.rootfs = rootfsPath
+        intent.created = Clock.rfc3339Now()
+        intent.owner = ContainerState.userName(getuid())
+        intent.cgroupPath = cgroup.path
+        intent.cgroups = cgroup.directories
+        intent.made = cgroup.plannedDirectories()
+        intent.freezer = cgroup.freezerFile
+        intent.rootfsMountBelow = rootfsMount
+        intent.ownPidNamespace = linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil
+        try dir.writeIntent(intent)
+        try logger.step("intent recorded")
         var madeCgroups: [String] = []
         do {
             madeCgroups = try cgroup.create()
@@ -263,6 +285,12 @@ public struct Runtime {
             _ = retryEINTR { waitpid(pid, &status, 0) }
         }
         try logger.step("init cloned")
+        // Before the init is told to go on: an init hako dies before
+        // recording exits by itself when its sync channel closes.
+        intent.initPid = pid
+        intent.initStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
+        try dir.writeIntent(intent)
+        try logger.step("init recorded")
 
         if let linux, linux.namespace(.user) != nil, linux.namespace(.user)?.path == nil {
             try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings, logger: logger)
@@ -271,6 +299,8 @@ public struct Runtime {
         try IdmappedMounts.send(spec.mounts, bundle: bundle, initPid: pid, over: sync)
         var state = base
         state.pid = pid
+        state.created = intent.created
+        state.owner = intent.owner
         if spec.hooks.runDuringCreate {
             // A hook may ask `hako state` about this container (readers take
             // no lock): it must find it, "creating", while create runs.
@@ -335,19 +365,46 @@ public struct Runtime {
         return .running
     }
 
+    /// What a state directory says, whatever shape it is in: state.json;
+    /// or, when a create was interrupted or state.json is damaged, what the
+    /// intent record can stand in for. An interrupted create is "creating"
+    /// while its hako lives and "stopped" after; with a damaged state.json
+    /// the recorded init says whether the container runs.
+    func inspect(_ dir: ContainerDir) throws -> (ContainerState, Status) {
+        let stateError: Error
+        do {
+            let s = try dir.read()
+            return (s, status(of: s, in: dir))
+        } catch { stateError = error }
+        let intent = dir.readIntent()
+        if dir.hasState {
+            guard let intent else { throw stateError }
+            logger.warn("\(stateError); using the intent record")
+            let s = intent.standIn()
+            return (s, status(of: s, in: dir))
+        }
+        var s = intent?.standIn() ?? CreateIntent(id: dir.id).standIn()
+        let creating = intent?.creatorAlive ?? false
+        if !creating { s.pid = 0 }
+        return (s, creating ? .creating : .stopped)
+    }
+
     public func state(id: String) throws -> JSON {
         let dir = try store.openForReading(id: id)
         defer { dir.unlock() }
-        let s = try dir.read()
-        return s.ociJSON(status: status(of: s, in: dir))
+        let (s, st) = try inspect(dir)
+        return s.ociJSON(status: st)
     }
 
     public func list() -> [JSON] {
         store.ids().compactMap { id in
             guard let dir = try? store.openForReading(id: id) else { return nil }
             defer { dir.unlock() }
-            guard let s = try? dir.read() else { return nil }
-            return s.ociJSON(status: status(of: s, in: dir))
+            guard let (s, st) = try? inspect(dir) else {
+                // Nothing readable: still a container, which only delete removes.
+                return CreateIntent(id: id).standIn().ociJSON(status: .stopped)
+            }
+            return s.ociJSON(status: st)
         }
     }
 
@@ -436,55 +493,97 @@ public struct Runtime {
         let dir: ContainerDir
         do { dir = try store.openLocked(id: id) } catch {
             // containerd's shim deletes with --force after delete: not an error.
-            if force, !Files.exists(store.root + "/" + id + "/state.json") {
+            if force, !Files.isDirectory(store.root + "/" + id) {
                 try StateStore.validate(id: id)
                 return
             }
             throw error
         }
-        let s: ContainerState
-        do { s = try dir.read() } catch {
-            // A create killed mid-way leaves a directory without state: remove it.
-            if force { dir.remove(); return }
+        let (s, st): (ContainerState, Status)
+        do { (s, st) = try inspect(dir) } catch {
+            // Damaged, and no intent record to say what to kill: runc's answer.
             dir.unlock()
-            throw error
+            throw RuntimeError("\(error): cannot tell which processes and cgroups are the container's; state kept")
         }
-        let st = status(of: s, in: dir)
-        if st != .stopped {
-            if !force {
-                dir.unlock()
-                throw RuntimeError("cannot delete container \"\(id)\" that is not stopped: \(st.rawValue)")
-            }
-            killAll(s)
+        let complete = (try? dir.read()) != nil
+        if st != .stopped, !force {
+            dir.unlock()
+            throw RuntimeError("cannot delete container \"\(id)\" that is not stopped: \(st.rawValue)")
         }
-        destroy(s, dir: dir)
-    }
-
-    /// SIGKILL to everything in the container, then wait until the init is gone.
-    func killAll(_ s: ContainerState) {
-        let pidfd = hk_pidfd_open(s.pid, 0)
-        let sameInit = ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime
-        if pidfd >= 0, sameInit { _ = hk_pidfd_send_signal(pidfd, SIGKILL) }
-        if !s.ownPidNamespace || !sameInit {
-            for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, SIGKILL) }
+        let failures = tearDown(s, intent: dir.readIntent(), complete: complete)
+        if !failures.isEmpty {
+            dir.unlock()
+            throw RuntimeError("cannot delete container \"\(id)\": \(failures.joined(by: "; ")); state kept for another delete --force")
         }
-        thaw(s)
-        if pidfd >= 0 {
-            var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
-            _ = retryEINTR { poll(&p, 1, 10_000) }
-            close(pidfd)
-        }
-    }
-
-    func destroy(_ s: ContainerState, dir: ContainerDir) {
-        // Without its own pid namespace, the container's other processes outlive the init.
-        if !s.ownPidNamespace { for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, SIGKILL) } }
-        Cgroup.remove(s.cgroups)
-        if let below = s.rootfsMountBelow { Runtime.detachRootfsBind(s.rootfs, below: below) }
-        if let hooks = try? Field(s.poststop, path: "hooks.poststop").array().map(Hook.init) {
+        if complete, let hooks = try? Field(s.poststop, path: "hooks.poststop").array().map(Hook.init) {
             HookRunner(state: s.ociJSON(status: .stopped)).runAll(hooks, kind: "poststop", logger: logger)
         }
         dir.remove()
+    }
+
+    /// Removes what the container made, from state.json or, for a create
+    /// that never finished or a damaged state.json, from the intent record:
+    /// kills its processes, waits for its cgroups to empty, detaches the
+    /// rootfs bind, removes its cgroups. Returns what could not be done.
+    func tearDown(_ s: ContainerState, intent: CreateIntent?, complete: Bool) -> [String] {
+        var failures: [String] = []
+        // Recorded before a reboot: what it names died with that kernel, and
+        // a cgroup or pid of the same name now is someone else's.
+        if let intent, !intent.thisBoot { return [] }
+        // Every process is killed in a cgroup that is the container's own:
+        // its create made it, or (a finished create) the container has no
+        // pid namespace of its own. A cgroup shared with others keeps theirs.
+        var killable: [String] = []
+        if let intent { killable = intent.ownCgroups }
+        if complete, !s.ownPidNamespace { killable = s.cgroups }
+        if !complete, intent == nil { killable = [] }
+        let initPid = s.pid
+        let pidfd = initPid > 0 ? hk_pidfd_open(initPid, 0) : -1
+        defer { if pidfd >= 0 { close(pidfd) } }
+        let sameInit = pidfd >= 0 && CreateIntent.alive(initPid, s.pidStartTime)
+        if sameInit { _ = hk_pidfd_send_signal(pidfd, SIGKILL) }
+        for pid in Cgroup.allPids(in: killable) { Glibc.kill(pid, SIGKILL) }
+        thaw(s)
+        if sameInit {
+            var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+            if retryEINTR({ poll(&p, 1, 10_000) }) != 1 { failures.append("init \(initPid) did not exit after SIGKILL") }
+        }
+        if let below = s.rootfsMountBelow, !s.rootfs.isEmpty {
+            // Each detach takes off one bind (with all mounts on it).
+            var tries = 0
+            while let now = Files.mountID(s.rootfs), now != below, tries < 16 {
+                _ = hk_umount2(s.rootfs, 2 /* MNT_DETACH */)
+                tries += 1
+            }
+            if let now = Files.mountID(s.rootfs), now != below { failures.append("\(s.rootfs) is still mounted") }
+        }
+        // Removed, child cgroups first, once empty: killed processes take a
+        // moment to leave, and orphans must first be reaped by their new
+        // parent (hako itself when it is their subreaper). Bounded: 5 s.
+        var pending = Array(s.cgroups.reversed())
+        var rounds = 0
+        while true {
+            while waitpid(-1, nil, WNOHANG) > 0 {}
+            for pid in Cgroup.allPids(in: killable) { Glibc.kill(pid, SIGKILL) }
+            pending = pending.filter { dir in
+                if Cgroup.removeTree(dir) == nil { return false }
+                // Live processes in a cgroup that is not the container's own
+                // (one cgroupsPath for several containers) are others': it stays theirs.
+                let left = Cgroup.allPids(in: [dir])
+                return killable.contains(dir) || left.isEmpty
+                    || left.contains { ProcessInfo(pid: $0).map { $0.isDying } ?? false }
+            }
+            if pending.isEmpty || rounds == 1000 { break }
+            rounds += 1
+            usleep(5000)
+        }
+        for dir in pending {
+            let left = Cgroup.allPids(in: [dir])
+            failures.append("cannot remove cgroup \(dir)" + (left.isEmpty ? "" : ": processes \(left.map { String(decimal: $0) }.joined(by: " ")) are in it"))
+        }
+        // The parents create made for the cgroup, if nothing else uses them now.
+        if let intent { for dir in intent.made.reversed() where !s.cgroups.contains(dir) { rmdir(dir) } }
+        return failures
     }
 
     // MARK: run

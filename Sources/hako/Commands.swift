@@ -44,7 +44,9 @@ let commands: [Command] = [
     Command(name: "run", synopsis: "run [--detach] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot] ID",
             summary: "create and start a container; without --detach, wait and exit with its status",
             options: createOptions + [.flag("detach", "d"), .flag("keep"), .flag("no-subreaper")]) { a, rt in
-        try rt.run(id: a.id("run"), options: createOptions(from: a), detach: a.has("detach"))
+        var o = try createOptions(from: a)
+        o.subreaper = !a.has("no-subreaper")
+        return try rt.run(id: a.id("run"), options: o, detach: a.has("detach"))
     },
     Command(name: "start", synopsis: "start ID", summary: "run the user process of a created container", options: []) { a, rt in
         try rt.start(id: a.id("start"))

@@ -102,6 +102,20 @@ public struct Cgroup {
         return made
     }
 
+    /// The directories create() would make now, outermost first: the
+    /// intent record names them before they exist.
+    public func plannedDirectories() -> [String] {
+        var planned: [String] = []
+        for (root, dir) in zip(layout.roots, directories) where dir != root {
+            var prefix = root
+            for part in dir.dropFirst(root.utf8.count).split(separator: "/") {
+                prefix += "/" + part
+                if planned.last == prefix || access(prefix, F_OK) != 0 { planned.append(prefix) }
+            }
+        }
+        return planned
+    }
+
     static func inheritCpuset(_ dir: String) throws {
         let parent = String(dir[..<dir.lastIndex(of: "/")!])
         for file in ["cpuset.cpus", "cpuset.mems"] {
@@ -163,5 +177,40 @@ public struct Cgroup {
                 usleep(5000)
             }
         }
+    }
+
+    /// Removes a container's cgroup directory with the child cgroups the
+    /// container made inside it, deepest first. Returns the error of the
+    /// first directory that stays (ENOENT is not one: it is gone).
+    public static func removeTree(_ dir: String) -> SystemError? {
+        for name in Files.subdirectories(dir) {
+            if let e = removeTree(dir + "/" + name) { return e }
+        }
+        if rmdir(dir) != 0, errno != ENOENT { return SystemError("rmdir \(dir)") }
+        return nil
+    }
+
+    /// Whether any process (a zombie too) is in any of the directories or
+    /// their child cgroups.
+    public static func populated(_ dirs: [String]) -> Bool {
+        for dir in dirs {
+            if !pids(in: [dir]).isEmpty { return true }
+            for name in Files.subdirectories(dir) {
+                if populated([dir + "/" + name]) { return true }
+            }
+        }
+        return false
+    }
+
+    /// Every pid in the directories and their child cgroups.
+    public static func allPids(in dirs: [String]) -> [Int32] {
+        var out: [Int32] = []
+        for dir in dirs {
+            out += pids(in: [dir])
+            for name in Files.subdirectories(dir) {
+                out += allPids(in: [dir + "/" + name])
+            }
+        }
+        return out
     }
 }

@@ -22,11 +22,17 @@ public struct StateStore {
         return "/run/hako"
     }
 
+    /// An id names the state directory (and, by default, a cgroup): it must
+    /// be one file name. The characters are runc's ^[\w+-\.]+$, whose
+    /// "+-\." is the range + , - . ; the length is NAME_MAX.
     public static func validate(id: String) throws {
-        let ok = !id.isEmpty && id != "." && id != ".." && id.utf8.count <= 1024 && id.unicodeScalars.allSatisfy {
-            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_+-.".unicodeScalars.contains($0)
+        let ok = !id.isEmpty && id != "." && id != ".." && id.unicodeScalars.allSatisfy {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "_+,-.".unicodeScalars.contains($0)
         }
-        if !ok { throw RuntimeError("invalid container id \"\(id)\": only letters, digits, _ + - . are allowed") }
+        if !ok { throw RuntimeError("invalid container id \"\(id)\": only letters, digits, _ + , - . are allowed") }
+        if id.utf8.count > 255 {
+            throw RuntimeError("invalid container id: \(id.utf8.count) bytes long, at most 255 (it names a directory)")
+        }
     }
 
     /// Reserves a new id: fails if a container with that id exists.
@@ -45,8 +51,10 @@ public struct StateStore {
         try StateStore.validate(id: id)
         let path = root + "/" + id
         let dir = try ContainerDir(path: path, id: id)
-        // A concurrent delete may have removed it while we waited for the lock.
-        if !dir.hasState {
+        // A concurrent delete may have removed it while we waited for the
+        // lock. Any directory still there is a container, made in full or
+        // not (a create killed midway): only delete removes it.
+        if dir.isRemoved {
             dir.unlock()
             throw RuntimeError("container \"\(id)\" does not exist")
         }
@@ -94,13 +102,21 @@ public struct ContainerDir {
     }
 
     var hasState: Bool { faccessat(fd, "state.json", F_OK, 0) == 0 }
+    /// Removed (by a delete) since it was opened.
+    var isRemoved: Bool {
+        var st = stat()
+        return fstat(fd, &st) != 0 || st.st_nlink == 0
+    }
     public var fifoPath: String { path + "/exec.fifo" }
     /// Where the init tells `start` how its startContainer hooks went; only
     /// made when there are such hooks.
     public var hooksFifoPath: String { path + "/hooks.fifo" }
 
     public func read() throws -> ContainerState {
-        let bytes = try Files.read("state.json", at: fd)
+        let bytes: [UInt8]
+        do { bytes = try Files.read("state.json", at: fd) } catch let e as SystemError where e.errno == ENOENT {
+            throw RuntimeError("container \"\(id)\" was never fully created (its create was interrupted): delete it")
+        }
         do { return try ContainerState(stored: Field(try JSON.parse(bytes))) } catch {
             throw RuntimeError("corrupt state for container \"\(id)\": \(error)")
         }

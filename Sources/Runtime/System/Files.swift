@@ -138,6 +138,22 @@ public enum Files {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
+    /// Names of the directories in a directory (from d_type: cgroup
+    /// directories hold dozens of files, not worth a stat each).
+    public static func subdirectories(_ path: String) -> [String] {
+        guard let d = opendir(path) else { return [] }
+        defer { closedir(d) }
+        var names: [String] = []
+        while let e = readdir(d) {
+            guard e.pointee.d_type == UInt8(DT_DIR) else { continue }
+            let name = withUnsafeBytes(of: e.pointee.d_name) { raw in
+                String(cText: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != ".", name != ".." { names.append(name) }
+        }
+        return names
+    }
+
     /// Names in a directory, without . and ..
     public static func list(_ path: String) -> [String] {
         guard let d = opendir(path) else { return [] }

@@ -1,0 +1,159 @@
+// The intent record (intent in the state directory): what `create` is about
+// to make, written before it makes it. A create killed at any point (the OOM
+// killer, an engine's timeout) leaves a record that names everything it may
+// have made, so `delete` can remove it all; and if state.json is damaged
+// later, the record still names the container's init and cgroups.
+//
+// The record is rewritten whole (temporary file and rename), so a reader on
+// the running kernel sees the old record or the new one, never half of one.
+// It is not fsync'ed: what it guards (processes, cgroups, mounts) does not
+// survive the kernel, and a durable write costs 8-12 ms on this kind of disk.
+// The boot id tells a record from before a reboot, whose things are all gone.
+//
+// One "key value" line per fact, so a record damaged in the middle still
+// yields the lines before the damage. A value escapes "\" and newline.
+import Glibc
+
+public struct CreateIntent {
+    public var id: String
+    public var bundle = ""
+    public var rootfs = ""
+    public var created = ""
+    public var owner = ""
+    public var bootID = ""
+    /// The hako making the container; while it lives the container is "creating".
+    public var creator: (pid: Int32, startTime: UInt64) = (0, 0)
+    public var cgroupPath = ""
+    /// The container's cgroup directories, one per hierarchy.
+    public var cgroups: [String] = []
+    /// The directories create makes (did not exist before), outermost first:
+    /// only these are removed, and only in these is every process killed.
+    public var made: [String] = []
+    public var freezer: String?
+    /// Without a mount namespace: the mount the rootfs was on before the
+    /// init's bind (see ContainerState.rootfsMountBelow).
+    public var rootfsMountBelow: Int?
+    public var ownPidNamespace = true
+    /// The init, once cloned, with its start time against pid reuse.
+    public var initPid: Int32 = 0
+    public var initStartTime: UInt64 = 0
+
+    public init(id: String) { self.id = id }
+
+    static let fileName = "intent"
+    static let magic = "hako-intent 1"
+
+    /// The kernel's id for this boot, to tell a record left by an earlier boot.
+    static func currentBootID() -> String {
+        (Files.readText("/proc/sys/kernel/random/boot_id") ?? "").split(byte: UInt8(ascii: "\n")).first ?? ""
+    }
+
+    /// Whether the record was written on this boot (if not, nothing it names lives).
+    public var thisBoot: Bool { bootID.isEmpty || bootID == CreateIntent.currentBootID() }
+
+    func serialized() -> String {
+        var lines = [CreateIntent.magic, "boot " + bootID, "id " + id, "bundle " + bundle, "rootfs " + rootfs,
+                     "created " + created, "owner " + owner,
+                     "creator \(creator.pid) \(creator.startTime)", "cgroup-path " + cgroupPath]
+        lines += cgroups.map { "cgroup " + $0 }
+        lines += made.map { "made " + $0 }
+        if let freezer { lines.append("freezer " + freezer) }
+        if let rootfsMountBelow { lines.append("rootfs-below \(rootfsMountBelow)") }
+        lines.append("own-pid-ns " + (ownPidNamespace ? "1" : "0"))
+        if initPid > 0 { lines.append("init \(initPid) \(initStartTime)") }
+        return lines.map(CreateIntent.escape).joined(by: "\n") + "\n"
+    }
+
+    /// Reads what can be read; nil if not even the first line is a record's.
+    init?(parsing text: String, id: String) {
+        self.id = id
+        var lines = text.split(byte: UInt8(ascii: "\n"))
+        // A last line without its newline may be cut short: not trusted.
+        if !text.hasByteSuffix("\n"), !lines.isEmpty { lines.removeLast() }
+        guard lines.first == CreateIntent.magic else { return nil }
+        for raw in lines.dropFirst() {
+            let line = CreateIntent.unescape(raw)
+            guard let space = line.firstIndex(of: " ") else { continue }
+            let key = line[..<space], value = String(line[line.index(after: space)...])
+            let numbers = value.split(byte: UInt8(ascii: " "))
+            switch key {
+            case "boot": bootID = value
+            case "bundle": bundle = value
+            case "rootfs": rootfs = value
+            case "created": created = value
+            case "owner": owner = value
+            case "creator" where numbers.count == 2:
+                creator = (Int32(numbers[0]) ?? 0, UInt64(numbers[1]) ?? 0)
+            case "cgroup-path": cgroupPath = value
+            case "cgroup": cgroups.append(value)
+            case "made": made.append(value)
+            case "freezer": freezer = value
+            case "rootfs-below": rootfsMountBelow = Int(value)
+            case "own-pid-ns": ownPidNamespace = value != "0"
+            case "init" where numbers.count == 2:
+                initPid = Int32(numbers[0]) ?? 0
+                initStartTime = UInt64(numbers[1]) ?? 0
+            default: continue
+            }
+        }
+    }
+
+    static func escape(_ s: String) -> String {
+        guard s.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else { return s }
+        var out = ""
+        for c in s {
+            switch c {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+
+    static func unescape(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "\\")) else { return s }
+        var out = ""
+        var escaped = false
+        for c in s {
+            if escaped { out.append(c == "n" ? "\n" : c); escaped = false } else if c == "\\" { escaped = true } else { out.append(c) }
+        }
+        return out
+    }
+
+    /// Whether a recorded process still is the one recorded.
+    static func alive(_ pid: Int32, _ startTime: UInt64) -> Bool {
+        guard pid > 0, let info = ProcessInfo(pid: pid), info.isAlive else { return false }
+        return info.startTime == startTime
+    }
+
+    /// Whether the hako that made this record is still at work on it.
+    public var creatorAlive: Bool { thisBoot && CreateIntent.alive(creator.pid, creator.startTime) }
+
+    /// The state this record can stand in for when state.json is missing or damaged.
+    func standIn() -> ContainerState {
+        var s = ContainerState(
+            id: id, pid: thisBoot ? initPid : 0, bundle: bundle, rootfs: rootfs, annotations: [],
+            pidStartTime: initStartTime, cgroups: cgroups, cgroupPath: cgroupPath, ownPidNamespace: ownPidNamespace,
+            poststop: .array([]), freezer: freezer, hasProcess: true, poststart: .array([]),
+            rootfsMountBelow: rootfsMountBelow)
+        s.created = created
+        s.owner = owner
+        return s
+    }
+
+    /// The directories that are the container's own, made by its create.
+    var ownCgroups: [String] { cgroups.filter { made.contains($0) } }
+}
+
+extension ContainerDir {
+    /// Replaces the record: afterwards any reader sees the new one.
+    func writeIntent(_ intent: CreateIntent) throws {
+        try Files.writeAtomically(CreateIntent.fileName, intent.serialized(), at: fd)
+    }
+
+    public func readIntent() -> CreateIntent? {
+        guard let bytes = try? Files.read(CreateIntent.fileName, at: fd) else { return nil }
+        return CreateIntent(parsing: String(decoding: bytes, as: UTF8.self), id: id)
+    }
+}
