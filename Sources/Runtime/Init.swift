@@ -198,10 +198,13 @@ struct ContainerInit {
             }
             if seccompFirst { try installSeccomp(seccomp, agent: agent, base) }
         }
+        // The cwd is entered before the user and capabilities change (runc's
+        // finalizeNamespace), and again after only if that was refused.
+        let inCwd = try Rootfs.changeDirectoryBeforeUser(process.cwd)
         try Credentials.apply(user: process.user, capabilities: process.capabilities,
                               noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
         umask(mode_t(process.user.umask ?? 0o022))
-        try Rootfs.changeDirectory(process.cwd)
+        if !inCwd { try Rootfs.changeDirectory(process.cwd) }
         var env = process.env
         if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
         if options.listenFds > 0 { env += ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] }
