@@ -24,8 +24,10 @@ public enum Features {
                 ("supportedFlags", strings(["SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
                                             "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"])),
             ])),
-            ("apparmor", .object([("enabled", .bool(false))])),
-            ("selinux", .object([("enabled", .bool(false))])),
+            // features.md: what the implementation supports, not whether this
+            // host has the module loaded (SecurityLabels applies both).
+            ("apparmor", .object([("enabled", .bool(true))])),
+            ("selinux", .object([("enabled", .bool(true))])),
             ("intelRdt", .object([("enabled", .bool(false))])),
             ("mountExtensions", .object([("idmap", .object([("enabled", .bool(true))]))])),
         ]

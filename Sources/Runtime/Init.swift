@@ -100,6 +100,11 @@ struct ContainerInit {
             // the namespace's root is that cgroup.
             try sys(hk_unshare(NamespaceType.cgroup.cloneFlag), "unshare cgroup namespace")
         }
+        // A new network namespace starts with lo down; runc and crun bring it
+        // up, and programs that talk to 127.0.0.1 rely on that.
+        if let ns = linux?.namespace(.network), ns.path == nil {
+            try sys(hk_loopback_up(), "bring up lo in the new network namespace")
+        }
         if let h = spec.hostname { try sys(hk_sethostname(h, h.utf8.count), "sethostname") }
         if let d = spec.domainname { try sys(hk_setdomainname(d, d.utf8.count), "setdomainname") }
         umask(0)

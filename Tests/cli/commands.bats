@@ -155,3 +155,37 @@ start_both() {
         [ -d /sys/fs/cgroup/freezer ] && echo THAWED > "$f/freezer.state" || echo 0 > "$f/cgroup.freeze"
     done
 }
+
+@test "a namespace with \"path\": \"\" is new, and lo is up in a new network namespace, as on runc" {
+    need_runc
+    args sh -c 'ip link show lo | head -1'
+    cfg '.linux.namespaces |= map(if .type=="network" then .path="" else . end)'
+    runc_bundle
+    run hk run --bundle "$B" c; hs=$status; ho=$output
+    run rc run --bundle "$RB" c; rs=$status; ro=$output
+    echo "hako: $hs $ho"; echo "runc: $rs $ro"
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [[ "$ho" == *"<LOOPBACK,UP,LOWER_UP>"* ]] && [[ "$ro" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
+}
+
+@test "a hook without env inherits the runtime's environment (PATH), as on runc; env [] is empty" {
+    need_runc
+    args true
+    cfg '.hooks.prestart=[{"path":"/bin/sh","args":["sh","-c","echo \"$PATH\" > \"$0\"", "'"$T"'/inherit"]},
+                          {"path":"/bin/sh","args":["sh","-c","env | grep -c . > \"$0\"; true", "'"$T"'/empty"],"env":[]}]'
+    runc_bundle
+    PATH=/usr/bin:/bin hk run --bundle "$B" c
+    [ "$(cat "$T/inherit")" = /usr/bin:/bin ]
+    h=$(cat "$T/empty")
+    PATH=/usr/bin:/bin rc run --bundle "$RB" c
+    [ "$(cat "$T/inherit")" = /usr/bin:/bin ]
+    r=$(cat "$T/empty")
+    # sh itself sets PWD (and a few) even in an empty environment: same count on both
+    [ "$h" = "$r" ]
+}
+
+@test "features says AppArmor and SELinux are supported (hako applies both)" {
+    run hk features
+    [ "$(echo "$output" | jq .linux.apparmor.enabled)" = true ]
+    [ "$(echo "$output" | jq .linux.selinux.enabled)" = true ]
+}
