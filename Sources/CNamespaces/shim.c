@@ -24,6 +24,8 @@
 #include <termios.h>
 #include <unistd.h>
 #include <grp.h>
+#include <net/if.h>
+#include <netinet/in.h>
 
 pid_t hk_clone(unsigned long flags) {
     return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -371,3 +373,22 @@ int hk_execveat(int fd, char *const argv[]) {
     return (int)syscall(SYS_execveat, fd, "", argv, environ, AT_EMPTY_PATH);
 }
 long hk_sendfile(int to, int from, long len) { return (long)sendfile(to, from, NULL, (size_t)len); }
+
+// Brings "lo" up in the calling process's network namespace, as runc and
+// crun do for a new one: SIOCSIFFLAGS with IFF_UP on a datagram socket.
+int hk_loopback_up(void) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    struct ifreq ifr;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, "lo", IFNAMSIZ - 1);
+    int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+    if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+        ifr.ifr_flags |= IFF_UP;
+        r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+    }
+    int e = errno;
+    close(fd);
+    errno = e;
+    return r;
+}

@@ -167,6 +167,12 @@ public struct Runtime {
             cgroup = Cgroup(layout: .none, path: cgroup.path)
         }
         undo.add { [madeCgroups] in Cgroup.remove(madeCgroups) }
+        // An existing cgroup may be frozen: the init would stop at its first
+        // step and create would never return. runc refuses it the same way.
+        if let f = cgroup.freezerFile, let text = Files.readText(f),
+           text.hasBytePrefix("FROZEN") || text.hasBytePrefix("FREEZING") || text.hasBytePrefix("1") {
+            throw SpecError("linux.cgroupsPath", "container's cgroup unexpectedly frozen (\(f)); thaw it first")
+        }
         try logger.step("cgroup created")
         if !cgroup.directories.isEmpty {
             try cgroup.apply(linux?.resources, logger: logger)
@@ -467,7 +473,8 @@ public struct Runtime {
         if st == .stopped, !all { throw RuntimeError("container not running") }
         if all, !s.cgroups.isEmpty {
             for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, signal) }
-            if st == .paused { thaw(s) }
+            // Signal 0 only asks whether they are alive: a paused container stays paused.
+            if st == .paused, signal != 0 { thaw(s) }
         } else {
             try Runtime.signal(s, signal)
         }
@@ -590,7 +597,8 @@ public struct Runtime {
 
     /// create + start; in the foreground, waits and returns the exit code
     /// (128+N for a signal), forwarding signals to the container.
-    public func run(id: String, options: CreateOptions, detach: Bool) throws -> Int32 {
+    /// `keep`: the stopped container stays, for `state` and a later `delete` (runc's --keep).
+    public func run(id: String, options: CreateOptions, detach: Bool, keep: Bool = false) throws -> Int32 {
         if detach {
             try create(id: id, options: options)
             try start(id: id)
@@ -624,7 +632,7 @@ public struct Runtime {
                 Glibc.kill(c.pid, sig)
             }
         }
-        try? delete(id: id, force: true)
+        if !keep { try? delete(id: id, force: true) }
         return Exec.exitCode(status)
     }
 }

@@ -23,6 +23,10 @@ public struct ExecOptions {
     public var apparmorProfile: String?
     public var processLabel: String?
     public var preserveFds = 0
+    /// --cgroup [CONTROLLERS:]PATH, below the container's cgroup.
+    public var cgroups: [String] = []
+    /// --ignore-paused: exec into a paused container; the process runs once it is resumed.
+    public var ignorePaused = false
     public init() {}
 }
 
@@ -32,13 +36,15 @@ extension Runtime {
         let s: ContainerState = try withState(id) { s, dir in
             switch status(of: s, in: dir) {
             case .running, .created: return s
-            case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first")
+            case .paused where options.ignorePaused: return s
+            case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first (or use --ignore-paused)")
             case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
             }
         }
         let configPath = s.bundle + "/config.json"
         let spec = try Spec.parse(try Files.read(configPath))
         let process = try Runtime.execProcess(options, base: spec.process)
+        let cgroupDirs = try s.cgroup.directories(forExec: options.cgroups)
         try SecurityLabels.validate(process)
         if process.terminal, options.consoleSocket == nil {
             throw RuntimeError("exec --tty needs --console-socket")
@@ -109,7 +115,7 @@ extension Runtime {
         if pid < 0 { throw SystemError("clone", errno: cloneErrno) }
         let sync = SyncChannel(fd: parentEnd)
         do {
-            try s.cgroup.add(pid: pid)
+            try Cgroup.add(pid: pid, to: cgroupDirs)
             try sync.send(.go)
             // ready, then end-of-file when execve closes the channel.
             try sync.expect(.ready, from: "exec'd process")
@@ -246,10 +252,13 @@ struct ExecChild {
         let holdSysAdmin = seccomp != nil && !process.noNewPrivileges && process.capabilities.map { !$0.effective.contains(21) } == true
         let seccompFirst = seccomp != nil && !process.noNewPrivileges && process.capabilities == nil && process.user.uid != 0
         if let seccomp, seccompFirst { try install(seccomp) }
+        // The cwd is entered before the user and capabilities change (runc's
+        // finalizeNamespace), and again after only if that was refused.
+        let inCwd = try Rootfs.changeDirectoryBeforeUser(process.cwd)
         try Credentials.apply(user: process.user, capabilities: process.capabilities,
                               noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
         umask(mode_t(process.user.umask ?? 0o022))
-        try Rootfs.changeDirectory(process.cwd)
+        if !inCwd { try Rootfs.changeDirectory(process.cwd) }
         var env = process.env
         if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
         let executable = try Exec.find(process.args.first ?? "", env: env)

@@ -20,8 +20,10 @@ public enum Features {
                 ("knownFlags", strings(Array(Seccomp.flags.keys))),
                 ("supportedFlags", strings(Array(Seccomp.flags.keys))),
             ])),
-            ("apparmor", .object([("enabled", .bool(false))])),
-            ("selinux", .object([("enabled", .bool(false))])),
+            // features.md: what the implementation supports, not whether this
+            // host has the module loaded (SecurityLabels applies both).
+            ("apparmor", .object([("enabled", .bool(true))])),
+            ("selinux", .object([("enabled", .bool(true))])),
             ("intelRdt", .object([("enabled", .bool(false))])),
             ("mountExtensions", .object([("idmap", .object([("enabled", .bool(true))]))])),
         ]

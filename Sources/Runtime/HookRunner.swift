@@ -47,7 +47,7 @@ struct HookRunner {
             // hako ignores SIGPIPE; the hook gets the default dispositions.
             _ = hk_unblock_all_signals()
             _ = hk_default_signal_handlers()
-            Exec.execve(hook.path, argv, hook.env)
+            if let env = hook.env { Exec.execve(hook.path, argv, env) } else { _ = execv(hook.path, argv.map { strdup($0) } + [nil]) }
             _exit(127)
         }
         close(fds[0])

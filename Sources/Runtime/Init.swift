@@ -95,6 +95,11 @@ struct ContainerInit {
             // the namespace's root is that cgroup.
             try sys(hk_unshare(NamespaceType.cgroup.cloneFlag), "unshare cgroup namespace")
         }
+        // A new network namespace starts with lo down; runc and crun bring it
+        // up, and programs that talk to 127.0.0.1 rely on that.
+        if let ns = linux?.namespace(.network), ns.path == nil {
+            try sys(hk_loopback_up(), "bring up lo in the new network namespace")
+        }
         if let h = spec.hostname { try sys(hk_sethostname(h, h.utf8.count), "sethostname") }
         if let d = spec.domainname { try sys(hk_setdomainname(d, d.utf8.count), "setdomainname") }
         umask(0)
@@ -193,10 +198,13 @@ struct ContainerInit {
             }
             if seccompFirst { try installSeccomp(seccomp, agent: agent, base) }
         }
+        // The cwd is entered before the user and capabilities change (runc's
+        // finalizeNamespace), and again after only if that was refused.
+        let inCwd = try Rootfs.changeDirectoryBeforeUser(process.cwd)
         try Credentials.apply(user: process.user, capabilities: process.capabilities,
                               noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
         umask(mode_t(process.user.umask ?? 0o022))
-        try Rootfs.changeDirectory(process.cwd)
+        if !inCwd { try Rootfs.changeDirectory(process.cwd) }
         var env = process.env
         if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
         if options.listenFds > 0 { env += ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] }

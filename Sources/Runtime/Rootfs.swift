@@ -281,14 +281,32 @@ public struct Rootfs {
     /// chdir to process.cwd, resolved inside the container's root without
     /// magic links: a cwd of /proc/self/fd/N would otherwise follow a
     /// descriptor of ours out of the container (CVE-2024-21626).
+    /// Enters the cwd while still privileged, as runc does, so that a
+    /// user who cannot search its parents still starts in it. Returns false
+    /// when permission was refused: then the caller tries again as the user
+    /// (a directory only the container's user may enter).
+    static func changeDirectoryBeforeUser(_ cwd: String) throws -> Bool {
+        let e = try enter(cwd)
+        if e == EACCES || e == EPERM { return false }
+        if e != 0 { throw SpecError("process.cwd", SystemError("open \(cwd) in the container", errno: e).description) }
+        return true
+    }
+
     static func changeDirectory(_ cwd: String) throws {
+        let e = try enter(cwd)
+        if e != 0 { throw SpecError("process.cwd", SystemError("open \(cwd) in the container", errno: e).description) }
+    }
+
+    /// fchdir into cwd resolved inside the root; 0 or the errno of the open.
+    private static func enter(_ cwd: String) throws -> Int32 {
         let root = try sys(Glibc.open("/", HK_O_PATH | O_DIRECTORY | O_CLOEXEC), "open /")
         defer { close(root) }
         let fd = hk_openat2(root, cwd, UInt64(UInt32(bitPattern: HK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
                             RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
-        if fd < 0 { throw SpecError("process.cwd", SystemError("open \(cwd) in the container").description) }
+        if fd < 0 { return errno }
         defer { close(fd) }
         if fchdir(fd) != 0 { throw SpecError("process.cwd", SystemError("chdir \(cwd)").description) }
+        return 0
     }
 
     static func maskPaths(_ paths: [String]) throws {

@@ -10,9 +10,10 @@ public enum Signals {
     ]
     static let rtmin: Int32 = 34, rtmax: Int32 = 64
 
-    public static func parse(_ text: String) throws -> Int32 {
+    /// `allowZero`: kill's signal 0, which only asks whether the process is alive.
+    public static func parse(_ text: String, allowZero: Bool = false) throws -> Int32 {
         if let n = Int32(text) {
-            guard n > 0, n <= rtmax else { throw RuntimeError("invalid signal number \(text)") }
+            guard n > 0 || (n == 0 && allowZero), n <= rtmax else { throw RuntimeError("invalid signal number \(text)") }
             return n
         }
         var name = text.uppercased()

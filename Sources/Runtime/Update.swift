@@ -9,6 +9,9 @@ public enum UpdateFlag: CaseIterable {
     case cpuShares, cpuQuota, cpuPeriod, cpuRtPeriod, cpuRtRuntime, cpusetCpus, cpusetMems, cpuBurst, cpuIdle
     case pidsLimit, blkioWeight
 
+    /// Names also accepted for the flag.
+    public var otherNames: [String] { self == .cpuShares ? ["cpu-shares"] : [] }
+
     public var name: String {
         switch self {
         case .memory: return "memory"
@@ -16,7 +19,7 @@ public enum UpdateFlag: CaseIterable {
         case .memoryReservation: return "memory-reservation"
         case .kernelMemory: return "kernel-memory"
         case .kernelMemoryTCP: return "kernel-memory-tcp"
-        case .cpuShares: return "cpu-shares"
+        case .cpuShares: return "cpu-share" // runc's name; "cpu-shares" is taken too (otherNames)
         case .cpuQuota: return "cpu-quota"
         case .cpuPeriod: return "cpu-period"
         case .cpuRtPeriod: return "cpu-rt-period"

@@ -7,6 +7,9 @@ struct Command {
     let synopsis: String
     let summary: String
     let options: [OptionSpec]
+    /// Options may follow the ID, as urfave/cli's argument reordering lets
+    /// runc take them; exec and ps keep what follows the ID for the process.
+    var optionsAfterID = true
     let run: (Arguments, Runtime) throws -> Int32
 }
 
@@ -41,12 +44,12 @@ let commands: [Command] = [
         try rt.create(id: a.id("create"), options: createOptions(from: a))
         return 0
     },
-    Command(name: "run", synopsis: "run [--detach] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot] ID",
+    Command(name: "run", synopsis: "run [--detach] [--keep] [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--preserve-fds N] [--no-pivot] ID",
             summary: "create and start a container; without --detach, wait and exit with its status",
             options: createOptions + [.flag("detach", "d"), .flag("keep"), .flag("no-subreaper")]) { a, rt in
         var o = try createOptions(from: a)
         o.subreaper = !a.has("no-subreaper")
-        return try rt.run(id: a.id("run"), options: o, detach: a.has("detach"))
+        return try rt.run(id: a.id("run"), options: o, detach: a.has("detach"), keep: a.has("keep"))
     },
     Command(name: "start", synopsis: "start ID", summary: "run the user process of a created container", options: []) { a, rt in
         try rt.start(id: a.id("start"))
@@ -58,7 +61,7 @@ let commands: [Command] = [
     },
     Command(name: "kill", synopsis: "kill [--all] ID [SIGNAL]", summary: "send a signal (default SIGTERM) to the container",
             options: [.flag("all", "a")]) { a, rt in
-        let sig = try Signals.parse(a.positional.count > 1 ? a.positional[1] : "SIGTERM")
+        let sig = try Signals.parse(a.positional.count > 1 ? a.positional[1] : "SIGTERM", allowZero: true)
         try rt.kill(id: a.id("kill"), signal: sig, all: a.has("all"))
         return 0
     },
@@ -82,12 +85,13 @@ let commands: [Command] = [
         return 0
     },
     Command(name: "exec",
-            synopsis: "exec [--process FILE] [--tty] [--console-socket SOCK] [--detach] [--pid-file FILE] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]... [--cap CAP]... [--no-new-privs] [--apparmor PROFILE] [--process-label LABEL] [--preserve-fds N] ID [COMMAND [ARG...]]",
+            synopsis: "exec [--process FILE] [--tty] [--console-socket SOCK] [--detach] [--pid-file FILE] [--cwd DIR] [--env K=V]... [--user UID[:GID]] [--additional-gids GID]... [--cap CAP]... [--no-new-privs] [--apparmor PROFILE] [--process-label LABEL] [--preserve-fds N] [--cgroup [CONTROLLERS:]PATH]... [--ignore-paused] ID [COMMAND [ARG...]]",
             summary: "run a process in a running container",
             options: [.value("process", "p"), .flag("tty", "t"), .value("console-socket"), .flag("detach", "d"),
                       .value("pid-file"), .value("cwd"), .value("env", "e"), .value("user", "u"),
                       .value("additional-gids", "g"), .value("cap", "c"), .flag("no-new-privs"), .value("apparmor"),
-                      .value("process-label"), .value("preserve-fds"), .flag("ignore-paused")]) { a, rt in
+                      .value("process-label"), .value("preserve-fds"), .flag("ignore-paused"),
+                      .value("cgroup")], optionsAfterID: false) { a, rt in
         var o = ExecOptions()
         o.processFile = a["process"]
         o.args = Array(a.positional.dropFirst())
@@ -104,6 +108,8 @@ let commands: [Command] = [
         o.apparmorProfile = a["apparmor"]
         o.processLabel = a["process-label"]
         o.preserveFds = try a.descriptorCount("preserve-fds")
+        o.cgroups = a.all("cgroup")
+        o.ignorePaused = a.has("ignore-paused")
         // runc: whatever stops the process from starting exits 255, which
         // engines tell from the process's own status (podman, containerd).
         do { return try rt.exec(id: a.id("exec"), options: o) } catch {
@@ -112,7 +118,7 @@ let commands: [Command] = [
         }
     },
     Command(name: "ps", synopsis: "ps [--format table|json] ID [PS_ARGS...]",
-            summary: "list the processes of a container", options: [.value("format", "f")]) { a, rt in
+            summary: "list the processes of a container", options: [.value("format", "f")], optionsAfterID: false) { a, rt in
         let pids = try rt.processes(id: a.id("ps"))
         switch a["format"] ?? "table" {
         case "json":
@@ -133,9 +139,9 @@ let commands: [Command] = [
         try rt.resume(id: a.id("resume"))
         return 0
     },
-    Command(name: "update", synopsis: "update [--resources FILE|-] [--memory N] [--memory-swap N] [--memory-reservation N] [--cpu-shares N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] ... ID",
+    Command(name: "update", synopsis: "update [--resources FILE|-] [--memory N] [--memory-swap N] [--memory-reservation N] [--cpu-share N] [--cpu-quota N] [--cpu-period N] [--cpuset-cpus L] [--cpuset-mems L] [--pids-limit N] [--blkio-weight N] ... ID",
             summary: "change the resources of a running container",
-            options: [.value("resources", "r")] + UpdateFlag.allCases.map { .value($0.name) }) { a, rt in
+            options: [.value("resources", "r")] + UpdateFlag.allCases.map { OptionSpec(names: [$0.name] + $0.otherNames, takesValue: true) }) { a, rt in
         var file: JSON? = nil
         var source = "flags"
         if let path = a["resources"] {

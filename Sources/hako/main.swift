@@ -53,19 +53,23 @@ func main() -> Int32 {
                         failAt: getenv("HAKO_FAIL_AT").map { String(cText: $0) })
         logger.trace("arguments parsed")
         if global.has("version") { print(versionText()); return 0 }
-        guard let name = global.positional.first else {
+        guard let name = global.positional.first, !global.has("help") else {
             print(usage(), terminator: "")
             return global.has("help") ? 0 : 1
         }
         guard let command = commands.first(where: { $0.name == name }) else {
-            throw UsageError("no such command \"\(name)\"; see hako --help")
+            // runc (urfave/cli) exits 3 here, with or without -h.
+            logger.error("no such command \"\(name)\" (No help topic for '\(name)'); see hako --help")
+            return 3
         }
         let rest = global.positional.dropFirst()
-        if rest.first == "--help" || rest.first == "-h" {
+        // -h anywhere among the command's options, as runc takes it.
+        let help: [OptionSpec] = [.flag("help", "h")]
+        let args = try Arguments(rest, options: command.options + help, stopAtPositional: !command.optionsAfterID)
+        if args.has("help") {
             print("usage: hako \(command.synopsis)\n\n\(command.summary)")
             return 0
         }
-        let args = try Arguments(rest, options: command.options)
         if global.has("systemd-cgroup"), ["create", "run"].contains(command.name) {
             // hako drives cgroupfs only. Engines pass this flag when they
             // were configured for systemd; saying so beats a silent cgroupfs.

@@ -21,6 +21,7 @@ int hk_ns_type(int fd);
 int hk_pivot_root(const char *new_root, const char *put_old);
 int hk_sethostname(const char *name, size_t len);
 int hk_setdomainname(const char *name, size_t len);
+int hk_loopback_up(void);
 
 // Mounts.
 int hk_mount(const char *source, const char *target, const char *fstype,

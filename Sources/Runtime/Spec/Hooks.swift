@@ -3,7 +3,10 @@
 public struct Hook {
     public var path: String
     public var args: [String]
-    public var env: [String]
+    /// nil when the config has no env: the hook then inherits hako's
+    /// environment, as runc's hooks inherit runc's (Go's exec.Cmd with a nil
+    /// Env). An empty list is an empty environment.
+    public var env: [String]?
     public var timeout: Int?
     /// Int32.max milliseconds, in whole seconds (24.8 days).
     public static let maxTimeout = Int(Int32.max / 1000)
@@ -13,7 +16,7 @@ public struct Hook {
         path = try p.string()
         if !path.hasBytePrefix("/") { throw p.error("must be an absolute path, not \"\(path)\"") }
         args = try f.strings("args")
-        env = try f.strings("env")
+        env = try f.optional("env") == nil ? nil : f.strings("env")
         timeout = try f.integer("timeout")
         if let t = timeout, t <= 0 { throw SpecError(f.childPath("timeout"), "must be greater than zero") }
         // The wait is a poll(2) in milliseconds, an int: longer would overflow it.

@@ -113,7 +113,8 @@ public struct Linux {
             let name = try t.string()
             guard let type = NamespaceType(rawValue: name) else { throw t.error("unknown namespace type \"\(name)\"") }
             if !seen.insert(name).inserted { throw t.error("duplicate namespace \"\(name)\"") }
-            let path = try n.string("path")
+            // runc reads "path": "" as no path: a new namespace.
+            let path = try n.string("path").flatMap { $0.isEmpty ? nil : $0 }
             if let p = path, !p.hasBytePrefix("/") { throw SpecError(n.childPath("path"), "must be an absolute path") }
             return Namespace(type: type, path: path)
         }

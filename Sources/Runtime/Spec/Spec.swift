@@ -21,7 +21,11 @@ public struct Spec {
 
     public init(_ f: Field) throws {
         json = f.json
-        ociVersion = try f.required("ociVersion").string()
+        let version = try f.required("ociVersion")
+        ociVersion = try version.string()
+        // config.md: "MUST be in SemVer v2.0.0 format". crun refuses other
+        // text; runc 1.1 takes anything, which hides a broken generator.
+        if !Spec.isSemVer(ociVersion) { throw version.error("\"\(ociVersion)\" is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH)") }
         process = try f.optional("process").map(Process.init)
         root = try f.optional("root").map { r in
             let path = try r.required("path").string()
@@ -44,5 +48,24 @@ public struct Spec {
         }
         guard case .object = tree else { throw SpecError("", "must be a JSON object, not \(tree.typeName)") }
         return try Spec(Field(tree))
+    }
+
+    /// MAJOR.MINOR.PATCH, each a decimal number without leading zeros, then
+    /// an optional -pre-release and +build of [0-9A-Za-z-.] as SemVer allows.
+    static func isSemVer(_ v: String) -> Bool {
+        let core = v.split(separator: "+", maxSplits: 1, omittingEmptySubsequences: false)
+        let main = core[0].split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false)
+        let numbers = main[0].split(separator: ".", omittingEmptySubsequences: false)
+        guard numbers.count == 3 else { return false }
+        for n in numbers {
+            guard !n.isEmpty, n.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), n == "0" || n.first != "0" else { return false }
+        }
+        let suffixes = (main.count > 1 ? [main[1]] : []) + (core.count > 1 ? [core[1]] : [])
+        for s in suffixes {
+            guard !s.isEmpty, s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy({ !$0.isEmpty }),
+                  s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x2e })
+            else { return false }
+        }
+        return true
     }
 }
