@@ -89,7 +89,7 @@ struct ContainerInit {
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in user namespace")
         }
         try logger.step("init: namespaces joined")
-        if !options.noNewKeyring { try SessionKeyring.join(name: hookBase.id) }
+        if !options.noNewKeyring { try SessionKeyring.join(name: "_ses." + hookBase.id) }
         if let ns = linux?.namespace(.cgroup), ns.path == nil {
             // After the runtime moved us into the container's cgroup, so that
             // the namespace's root is that cgroup.
