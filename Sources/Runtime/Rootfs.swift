@@ -33,7 +33,11 @@ public struct Rootfs {
     enum Kind { case directory, file }
 
     /// Opens `dest` inside the root, creating it and its parents when missing.
-    func make(_ dest: String, _ kind: Kind, mode: mode_t = 0o755) throws -> Int32 {
+    /// A dangling symlink on the way is followed inside the root and its
+    /// target created, as runc does (securejoin): images ship such links,
+    /// /var/run -> /run with no /run for one. `followLinks: false` refuses
+    /// it with ELOOP instead, for proc and sysfs.
+    func make(_ dest: String, _ kind: Kind, mode: mode_t = 0o755, followLinks: Bool = true, depth: Int = 0) throws -> Int32 {
         let clean = cleanPath("/" + dest)
         let fd = open(clean)
         if fd >= 0 { return fd }
@@ -41,8 +45,14 @@ public struct Rootfs {
         let slash = clean.lastIndex(of: "/")!
         let parentPath = slash == clean.startIndex ? "/" : String(clean[..<slash])
         let name = String(clean[clean.index(after: slash)...])
-        let parent = try make(parentPath, .directory)
+        let parent = try make(parentPath, .directory, followLinks: followLinks, depth: depth)
         defer { close(parent) }
+        if let link = danglingLink(parent, name) {
+            // 40 links, the kernel's own limit before ELOOP.
+            guard followLinks, depth < 40 else { throw SystemError("open \(clean) in rootfs", errno: ELOOP) }
+            let target = link.hasBytePrefix("/") ? link : parentPath + "/" + link
+            return try make(target, kind, mode: mode, followLinks: followLinks, depth: depth + 1)
+        }
         switch kind {
         case .directory:
             if mkdirat(parent, name, mode) != 0, errno != EEXIST { throw SystemError("mkdir \(clean) in rootfs") }
@@ -52,6 +62,15 @@ public struct Rootfs {
             if f >= 0 { close(f) }
         }
         return try sys(open(clean), "open \(clean) in rootfs")
+    }
+
+    /// The target of `name` in `parent` when it is a symlink (which, `open`
+    /// having failed with ENOENT, dangles).
+    func danglingLink(_ parent: Int32, _ name: String) -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlinkat(parent, name, &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(cText: buf)
     }
 
     static func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
@@ -131,7 +150,9 @@ public struct Rootfs {
     /// masking and read-only paths meant for it would reach other files.
     /// The descriptor mounted on is the one checked.
     func makeOrdinary(_ m: Mount) throws -> Int32 {
-        close(try make(m.destination, .directory))
+        do { close(try make(m.destination, .directory, followLinks: false)) } catch let e as SystemError where e.errno == ELOOP {
+            throw SpecError(m.path + ".destination", "\(m.type ?? "") must be mounted on an ordinary directory: \(m.destination) is or passes through a symlink")
+        }
         let fd = hk_openat2(rootFD, cleanPath("/" + m.destination), UInt64(UInt32(bitPattern: HK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
                             RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)
         if fd < 0, errno == ELOOP {

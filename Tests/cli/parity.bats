@@ -16,6 +16,7 @@ on() {
 # run_both ID: `run` in the foreground on both; statuses $hs/$rs, outputs $ho/$ro.
 run_both() {
     need_runc
+    rm -rf "$T/runc-$NAME"
     runc_bundle
     run hk run --bundle "$B" "$1" </dev/null; hs=$status; ho=$output
     run rc run --bundle "$RB" "$1" </dev/null; rs=$status; ro=$output
@@ -26,4 +27,39 @@ run_both() {
     args true
     run_both .foo
     [ "$hs" = 0 ] && [ "$rs" = 0 ]
+}
+
+@test "a mount destination that is a dangling symlink: its target is created inside the rootfs, as on runc" {
+    mkdir -p "$B/rootfs/mnt"
+    ln -s /target "$B/rootfs/mnt/link"
+    ln -s ../a/b/deep "$B/rootfs/mnt/rel"
+    ln -s ../../../../../escape "$B/rootfs/mnt/out"
+    args sh -c 'stat -c "%F %a" /target /a/b/deep /escape'
+    cfg '.root.readonly = false | .mounts += [{"destination":"/mnt/link","type":"tmpfs","source":"tmpfs","options":["mode=700"]},
+                                              {"destination":"/mnt/rel","type":"tmpfs","source":"tmpfs","options":["mode=700"]},
+                                              {"destination":"/mnt/out","type":"tmpfs","source":"tmpfs","options":["mode=700"]}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    # a link climbing out stays inside the rootfs
+    [ -d "$B/rootfs/escape" ] && [ ! -e /escape ]
+    # a loop is refused by both
+    ln -s /mnt/loop "$B/rootfs/mnt/loop"
+    cfg '.mounts += [{"destination":"/mnt/loop","type":"tmpfs","source":"tmpfs"}]'
+    run_both c2
+    [ "$hs" = 1 ] && [ "$rs" = 1 ]
+    [[ "$ho" == *"Too many levels of symbolic links"* ]] && [[ "$ro" == *"too many levels of symbolic links"* ]]
+}
+
+@test "a rootfs whose /proc is a symlink, dangling or not, is refused with runc's reason" {
+    rmdir "$B/rootfs/proc"
+    for target in /tmp /nonexistent; do
+        ln -sfn "$target" "$B/rootfs/proc"
+        args true
+        run_both c
+        [ "$hs" = 1 ] && [ "$rs" = 1 ]
+        [[ "$ho" == *"proc must be mounted on an ordinary directory"* ]]
+        [[ "$ro" == *"must be mounted on ordinary directory"* ]]
+        # nothing was created through the link
+        [ ! -e "$B/rootfs/nonexistent" ]
+    done
 }
