@@ -122,6 +122,7 @@ public struct Rootfs {
                 } else if opts.isBind || type == "bind" {
                     try bindMount(m, opts)
                 } else {
+                    let inherited = type == "tmpfs" ? modeToInherit(m, opts) : nil
                     let target = type == "proc" || type == "sysfs" ? try makeOrdinary(m) : try make(m.destination, .directory)
                     defer { close(target) }
                     // tmpcopyup copies what the tmpfs is about to cover.
@@ -136,12 +137,29 @@ public struct Rootfs {
                         defer { close(top) }
                         try CopyUp.copy(from: covered, to: top, what: m.destination)
                     }
+                    if let mode = inherited {
+                        try at(m.destination) { try sys(chmod($0, mode), "chmod the tmpfs on \(m.destination) to its mount point's mode") }
+                    }
                 }
                 try applyAfterMount(m.destination, opts)
             } catch let e as SystemError {
                 throw SpecError(m.path, e.description)
             }
         }
+    }
+
+    /// A tmpfs without a mode= option on an existing directory takes that
+    /// directory's mode, as on runc: an image's /tmp (1777) or a service's
+    /// 0700 state directory keeps its permissions under a tmpfs. A mode=
+    /// option wins (runc 1.1 overrides even that: docs/runc-parity.md).
+    func modeToInherit(_ m: Mount, _ opts: MountOptions) -> mode_t? {
+        if opts.data.contains(where: { $0.hasBytePrefix("mode=") }) { return nil }
+        let fd = open(cleanPath("/" + m.destination))
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+        return st.st_mode & 0o7777
     }
 
     /// proc and sysfs go on an ordinary directory, never through a symlink
