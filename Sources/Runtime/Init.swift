@@ -213,6 +213,12 @@ struct ContainerInit {
         try logger.step("init: process settings applied; ready")
         try sync.send(.ready)
         if let fifo {
+            // A created container dies of SIGHUP, SIGINT, SIGTERM and SIGQUIT
+            // as runc's does (its Go runtime exits on them). Without a
+            // handler the kernel drops them for a pid namespace's init, and
+            // `kill ID TERM` would leave it created for ever. The handlers go
+            // before exec (hk_default_signal_handlers).
+            for s in [SIGHUP, SIGINT, SIGTERM, SIGQUIT] { signal(s) { _exit(128 + $0) } }
             // Blocks until `hako start` writes a byte; we hold a writer so
             // that the read waits instead of returning end-of-file.
             _ = hk_fcntl_int(fifo.reader, F_SETFL, 0)

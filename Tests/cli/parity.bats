@@ -6,11 +6,10 @@
 
 load helpers
 
-# on WHO CMD...: the runtime WHO (hk or rc) with the bundle for it in $bundle.
-on() {
-    local who=$1; shift
-    bundle=$B; [ "$who" = rc ] && bundle=$RB
-    "$who" "$@"
+# create_on WHO ID: `create` on the runtime WHO (hk or rc) with its own bundle.
+create_on() {
+    local bundle=$B; [ "$1" = rc ] && bundle=$RB
+    "$1" create --bundle "$bundle" "$2" </dev/null
 }
 
 # run_both ID: `run` in the foreground on both; statuses $hs/$rs, outputs $ho/$ro.
@@ -85,4 +84,31 @@ run_both() {
     [ "$ho" = 700 ]
     # runc 1.1.5 gives 1733 here; docs/runc-parity.md says why hako does not follow
     echo "runc's mode: $ro"
+}
+
+@test "SIGTERM (and HUP, INT, QUIT) to a created container stops it, as on runc; start then fails on both" {
+    need_runc
+    args true
+    runc_bundle
+    for sig in TERM HUP INT QUIT; do
+        for who in hk rc; do
+            create_on $who c
+            $who kill c $sig
+            s=created
+            for i in $(seq 200); do s=$($who state c | jq -r .status); [ "$s" = stopped ] && break; sleep 0.05; done
+            echo "$who $sig: $s"
+            [ "$s" = stopped ]
+            run $who start c
+            [ "$status" = 1 ]
+            $who delete c
+        done
+    done
+    # USR1 is not one of them: the container stays created on both
+    for who in hk rc; do
+        create_on $who c
+        $who kill c USR1
+        $who kill c 0
+        [ "$($who state c | jq -r .status)" = created ]
+        $who delete --force c
+    done
 }
