@@ -6,6 +6,13 @@
 
 load helpers
 
+# helpers' teardown, after detaching a loop device a test made.
+eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
+teardown() {
+    [ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
+    helpers_teardown
+}
+
 # create_on WHO ID: `create` on the runtime WHO (hk or rc) with its own bundle.
 create_on() {
     local bundle=$B; [ "$1" = rc ] && bundle=$RB
@@ -111,4 +118,40 @@ run_both() {
         [ "$($who state c | jq -r .status)" = created ]
         $who delete --force c
     done
+}
+
+@test "process.scheduler: applied (SCHED_BATCH); a realtime policy's EPERM names its causes (runc 1.1 ignores the field)" {
+    args sh -c 'cut -d" " -f41 /proc/self/stat'
+    cfg '.process.scheduler = {"policy": "SCHED_BATCH"}'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    # SCHED_BATCH is policy 3; runc 1.1.5 never calls sched_setattr (the
+    # field came in runc 1.2), so its process stays SCHED_OTHER (0).
+    [ "$ho" = 3 ]
+    echo "runc's policy: $ro"
+    # Realtime without a budget: the kernel's EPERM, and why. Where the
+    # kernel has no RT group scheduling and root holds CAP_SYS_NICE, it is
+    # simply applied.
+    cfg '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 10}'
+    run hk run --bundle "$B" c2 </dev/null
+    echo "$output"
+    if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] && [ "$(cat /sys/fs/cgroup/cpu/hako-test/cpu.rt_runtime_us 2>/dev/null || echo 0)" = 0 ]; then
+        [ "$status" = 1 ]
+        [[ "$output" == *"process.scheduler: sched_setattr: Operation not permitted"*"linux.resources.cpu.realtimeRuntime"* ]]
+    else
+        [ "$status" = 0 ] && [ "$output" = 1 ]
+    fi
+}
+
+@test "blockIO.weightDevice with BFQ on v1 goes to blkio.bfq.weight_device, as on runc" {
+    [ -d /sys/fs/cgroup/blkio ] || skip "no cgroup v1 blkio hierarchy on this host: the v1 file cannot be compared"
+    truncate -s 1M "$T/disk"
+    LOOP=$(losetup -f --show "$T/disk") || skip "no loop device to put under BFQ"
+    echo bfq > /sys/block/${LOOP#/dev/}/queue/scheduler 2>/dev/null || skip "the kernel has no BFQ scheduler"
+    maj=$(( 0x$(stat -c %t "$LOOP") )); min=$(( 0x$(stat -c %T "$LOOP") ))
+    args cat /sys/fs/cgroup/blkio/blkio.bfq.weight_device
+    cfg '.linux.resources.blockIO = {"weightDevice": [{"major": $ma, "minor": $mi, "weight": 333}]}' --argjson ma $maj --argjson mi $min
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [[ "$ho" == *"$maj:$min 333"* ]]
 }
