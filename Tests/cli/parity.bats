@@ -155,3 +155,31 @@ run_both() {
     [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
     [[ "$ho" == *"$maj:$min 333"* ]]
 }
+
+# userns: the container gets its own user namespace, root mapped to 100000.
+userns() {
+    cfg '.linux.namespaces += [{"type":"user"}]
+         | .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+         | .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+         | .mounts |= map(select(.type != "cgroup"))'
+    chown -R 100000:100000 "$B/rootfs"
+    chmod 755 "$T"  # mktemp made it 0700: the rootfs must be reachable
+}
+
+@test "in a user namespace, bind sources under a root-only (0700) directory are mounted, as on runc; ro still holds" {
+    mkdir -p "$T/private/sub"; echo hi > "$T/private/sub/f"; chmod 700 "$T/private"
+    userns
+    touch "$B/rootfs/file"
+    args sh -c 'cat /mnt/f /file; touch /mnt/g 2>/dev/null && echo writable || echo read-only'
+    cfg '.mounts += [{"destination":"/mnt","type":"bind","source":$d,"options":["rbind","ro"]},
+                     {"destination":"/file","type":"bind","source":$f,"options":["bind"]}]' \
+        --arg d "$T/private/sub" --arg f "$T/private/sub/f"
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf 'hi\nhi\nread-only')" ]
+    # a missing source is still refused by both
+    cfg '.mounts += [{"destination":"/none","type":"bind","source":"/nonexistent-source","options":["rbind"]}]'
+    run_both c2
+    [ "$hs" = 1 ] && [ "$rs" = 1 ]
+    [[ "$ho" == *"/nonexistent-source: No such file or directory"* ]]
+}
