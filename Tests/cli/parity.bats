@@ -209,3 +209,27 @@ userns() {
     [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf 'new:EINVAL\nold:EPERM')" ]
 }
+
+@test "update with device rules leaves the container's rules as they are, as runc does; the rest applies" {
+    need_runc
+    args sleep 1000
+    cfg '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}]
+         | .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
+    runc_bundle
+    hk run -d --bundle "$B" c </dev/null
+    rc run -d --bundle "$RB" c </dev/null
+    echo '{"devices": [{"allow": false, "access": "rwm"}], "pids": {"limit": 50}}' > "$T/update.json"
+    for who in hk rc; do
+        sfx=""; [ $who = rc ] && sfx=-runc
+        d=/sys/fs/cgroup/devices/hako-test/$NAME$sfx
+        before=""; [ -d "$d" ] && before=$(cat "$d/devices.list")
+        run $who update -r "$T/update.json" c
+        echo "$who: $status $output"
+        [ "$status" = 0 ]
+        [ -d "$d" ] && [ "$(cat "$d/devices.list")" = "$before" ]
+        # the container still reaches its devices, the config's too
+        $who exec c sh -c 'cat /dev/null && test -c /dev/fuse'
+        p=$(cat /sys/fs/cgroup/pids/hako-test/$NAME$sfx/pids.max 2>/dev/null || cat /sys/fs/cgroup/hako-test/$NAME$sfx/pids.max)
+        [ "$p" = 50 ]
+    done
+}
