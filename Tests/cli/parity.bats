@@ -233,3 +233,46 @@ userns() {
         [ "$p" = 50 ]
     done
 }
+
+@test "/dev/tty and /dev/ptmx listed in linux.devices as well as in the defaults: both run, as on runc" {
+    args sh -c 'ls -l /dev/tty /dev/ptmx | cut -c1-10'
+    cfg '.linux.devices = [{"path":"/dev/tty","type":"c","major":5,"minor":0,"fileMode":438},
+                           {"path":"/dev/ptmx","type":"c","major":5,"minor":2,"fileMode":438}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+}
+
+@test "the cwd is entered before capabilities are dropped and the user switched, in run and exec, as on runc" {
+    mkdir -p "$B/rootfs/private"; chown 1000 "$B/rootfs/private"; chmod 700 "$B/rootfs/private"
+    # root without CAP_DAC_OVERRIDE (the template's caps) in a 0700 directory of uid 1000
+    args pwd
+    cfg '.process.cwd = "/private"'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = /private ] && [ "$ro" = /private ]
+    # exec --user 1000 --cwd into root's 0700 /root
+    chmod 700 "$B/rootfs/root"; chmod 700 "$RB/rootfs/root"
+    args sleep 1000
+    cp "$B/config.json" "$RB/config.json.hako"
+    jq --arg cg "/hako-test/$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json.hako" > "$RB/config.json"
+    hk run -d --bundle "$B" d </dev/null
+    rc run -d --bundle "$RB" d </dev/null
+    run hk exec --user 1000:1000 --cwd /root d pwd; hs=$status; ho=$output
+    run rc exec --user 1000:1000 --cwd /root d pwd; rs=$status; ro=$output
+    echo "hako: $hs $ho"; echo "runc: $rs $ro"
+    [ "$hs" = "$rs" ] && [ "$ho" = "$ro" ]
+}
+
+@test "--criu, --rootless and --no-subreaper are accepted and change nothing, as on runc" {
+    need_runc
+    args true
+    runc_bundle
+    for g in "--criu /nonexistent" "--rootless false" "--rootless auto"; do
+        run hk $g list; hs=$status
+        run rc $g list; rs=$status
+        echo "$g: hako $hs runc $rs"
+        [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    done
+    run hk run --no-subreaper --bundle "$B" c </dev/null; hs=$status
+    run rc run --no-subreaper --bundle "$RB" c </dev/null; rs=$status
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+}
