@@ -276,3 +276,28 @@ userns() {
     run rc run --no-subreaper --bundle "$RB" c </dev/null; rs=$status
     [ "$hs" = 0 ] && [ "$rs" = 0 ]
 }
+
+@test "directories made for a destination under a setgid directory inherit the setgid bit, as on runc" {
+    mkdir "$B/rootfs/setgid"; chmod =7755 "$B/rootfs/setgid"
+    args true
+    cfg '.mounts += [{"destination":"/setgid/a/b/c","type":"tmpfs","source":"tmpfs","options":["ro","nodev","nosuid"]}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    for d in a a/b; do
+        [ "$(stat -c %a "$B/rootfs/setgid/$d")" = "$(stat -c %a "$RB/rootfs/setgid/$d")" ]
+        [ "$(stat -c %a "$B/rootfs/setgid/$d")" = 2755 ]
+    done
+}
+
+@test "--no-pivot in a user namespace: mounting a fresh procfs gives the same answer on hako and runc" {
+    userns
+    args sh -c 'mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo mounted || echo refused'
+    cfg '.root.readonly = false | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+         | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+    need_runc
+    rm -rf "$T/runc-$NAME"; runc_bundle
+    run hk run --no-pivot --bundle "$B" c </dev/null; hs=$status; ho=$output
+    run rc run --no-pivot --bundle "$RB" c </dev/null; rs=$status; ro=$output
+    echo "hako: $hs $ho"; echo "runc: $rs $ro"
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+}
