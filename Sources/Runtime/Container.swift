@@ -302,7 +302,9 @@ public struct Runtime {
             try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings, logger: logger)
         }
         if !joinedAtClone { try cgroup.add(pid: pid) }
-        try IdmappedMounts.send(spec.mounts, bundle: bundle, initPid: pid, over: sync)
+        // Binds cloned by hako need the host's root, which rootless hako is not.
+        let hostBinds = linux?.namespace(.user) != nil && geteuid() == 0 && !Rootless.inUserNamespace()
+        try IdmappedMounts.send(spec.mounts, bundle: bundle, initPid: pid, hostBinds: hostBinds, over: sync)
         var state = base
         state.pid = pid
         state.created = intent.created

@@ -18,14 +18,35 @@ enum IdmappedMounts {
 
     /// Sends the init one detached, idmapped mount per idmap/ridmap entry
     /// of `mounts`, tagged with the entry's index.
-    static func send(_ mounts: [Mount], bundle: String, initPid: Int32, over sync: SyncChannel) throws {
-        for (k, m) in mounts.enumerated() where m.isIdmapped {
+    ///
+    /// `hostBinds`: every other bind too, cloned here, by the host's root.
+    /// A container with its own user namespace is root only over its own
+    /// files: its init cannot reach a source under a root-only (0700)
+    /// directory, which runc's init can bind because runc opens the sources
+    /// before the init enters the user namespace.
+    static func send(_ mounts: [Mount], bundle: String, initPid: Int32, hostBinds: Bool = false, over sync: SyncChannel) throws {
+        for (k, m) in mounts.enumerated() where m.isIdmapped || hostBinds {
             let opts = try MountOptions(m.options, path: m.path + ".options")
-            guard let idmap = opts.idmap else { continue }
+            guard let idmap = opts.idmap else {
+                guard hostBinds, opts.isBind || m.type == "bind" else { continue }
+                let tree = try clone(m, recursiveBind: opts.isRecursive, bundle: bundle)
+                defer { close(tree) }
+                try sync.send(.mount(k), passing: tree)
+                continue
+            }
             let tree = try prepare(m, recursiveBind: opts.isRecursive, idmap: idmap, bundle: bundle, initPid: initPid)
             defer { close(tree) }
             try sync.send(.mount(k), passing: tree)
         }
+    }
+
+    /// A detached copy of a bind mount's source, as the host sees it.
+    static func clone(_ m: Mount, recursiveBind: Bool, bundle: String) throws -> Int32 {
+        guard let raw = m.source else { throw SpecError(m.path + ".source", "is required for a bind mount") }
+        let source = raw.hasBytePrefix("/") ? raw : joinPath(bundle, raw)
+        let tree = hk_open_tree(AT_FDCWD, source, openTreeClone | UInt32(O_CLOEXEC) | (recursiveBind ? atRecursive : 0))
+        if tree < 0 { throw SpecError(m.path, SystemError("bind source \(source)").description) }
+        return tree
     }
 
     static func prepare(_ m: Mount, recursiveBind: Bool, idmap: MountOptions.Idmap, bundle: String, initPid: Int32) throws -> Int32 {

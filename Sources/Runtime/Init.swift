@@ -89,7 +89,7 @@ struct ContainerInit {
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in user namespace")
         }
         try logger.step("init: namespaces joined")
-        if !options.noNewKeyring { try SessionKeyring.join(name: hookBase.id) }
+        if !options.noNewKeyring { try SessionKeyring.join(name: "_ses." + hookBase.id) }
         if let ns = linux?.namespace(.cgroup), ns.path == nil {
             // After the runtime moved us into the container's cgroup, so that
             // the namespace's root is that cgroup.
@@ -213,6 +213,12 @@ struct ContainerInit {
         try logger.step("init: process settings applied; ready")
         try sync.send(.ready)
         if let fifo {
+            // A created container dies of SIGHUP, SIGINT, SIGTERM and SIGQUIT
+            // as runc's does (its Go runtime exits on them). Without a
+            // handler the kernel drops them for a pid namespace's init, and
+            // `kill ID TERM` would leave it created for ever. The handlers go
+            // before exec (hk_default_signal_handlers).
+            for s in [SIGHUP, SIGINT, SIGTERM, SIGQUIT] { signal(s) { _exit(128 + $0) } }
             // Blocks until `hako start` writes a byte; we hold a writer so
             // that the read waits instead of returning end-of-file.
             _ = hk_fcntl_int(fifo.reader, F_SETFL, 0)

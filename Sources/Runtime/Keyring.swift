@@ -1,7 +1,8 @@
 // The session keyring. Without a keyring of its own a container would share
 // the caller's session keyring, and with it every key the caller holds. Like
-// runc, the init joins a new keyring named after the container unless
-// --no-new-keyring says otherwise.
+// runc, the init joins a new keyring named "_ses.<id>" unless
+// --no-new-keyring says otherwise. The prefix is runc's, and it matters: the
+// kernel reserves names starting with "." (EPERM), and ".foo" is a valid id.
 import CNamespaces
 import Glibc
 

@@ -47,7 +47,13 @@ enum ProcessSettings {
         if let s = process.scheduler {
             let flags = s.flags.reduce(UInt64(0)) { $0 | (schedFlags[$1] ?? 0) }
             if hk_sched_setattr(schedPolicies[s.policy] ?? 0, flags, s.nice, UInt32(bitPattern: s.priority), s.runtime, s.deadline, s.period) < 0 {
-                throw SpecError("process.scheduler", SystemError("sched_setattr").description)
+                let e = errno
+                var why = SystemError("sched_setattr", errno: e).description
+                // The kernel's EPERM names neither cause; engines' users need both.
+                if e == EPERM, ["SCHED_FIFO", "SCHED_RR", "SCHED_DEADLINE"].contains(s.policy) {
+                    why += " (\(s.policy) needs CAP_SYS_NICE and, where the kernel groups realtime tasks by cgroup (cgroup v1 cpu.rt_runtime_us), a realtime budget in the container's cgroup and each parent: linux.resources.cpu.realtimeRuntime)"
+                }
+                throw SpecError("process.scheduler", why)
             }
         }
         if let io = process.ioPriority {

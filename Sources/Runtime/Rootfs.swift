@@ -33,7 +33,11 @@ public struct Rootfs {
     enum Kind { case directory, file }
 
     /// Opens `dest` inside the root, creating it and its parents when missing.
-    func make(_ dest: String, _ kind: Kind, mode: mode_t = 0o755) throws -> Int32 {
+    /// A dangling symlink on the way is followed inside the root and its
+    /// target created, as runc does (securejoin): images ship such links,
+    /// /var/run -> /run with no /run for one. `followLinks: false` refuses
+    /// it with ELOOP instead, for proc and sysfs.
+    func make(_ dest: String, _ kind: Kind, mode: mode_t = 0o755, followLinks: Bool = true, depth: Int = 0) throws -> Int32 {
         let clean = cleanPath("/" + dest)
         let fd = open(clean)
         if fd >= 0 { return fd }
@@ -41,8 +45,14 @@ public struct Rootfs {
         let slash = clean.lastIndex(of: "/")!
         let parentPath = slash == clean.startIndex ? "/" : String(clean[..<slash])
         let name = String(clean[clean.index(after: slash)...])
-        let parent = try make(parentPath, .directory)
+        let parent = try make(parentPath, .directory, followLinks: followLinks, depth: depth)
         defer { close(parent) }
+        if let link = danglingLink(parent, name) {
+            // 40 links, the kernel's own limit before ELOOP.
+            guard followLinks, depth < 40 else { throw SystemError("open \(clean) in rootfs", errno: ELOOP) }
+            let target = link.hasBytePrefix("/") ? link : parentPath + "/" + link
+            return try make(target, kind, mode: mode, followLinks: followLinks, depth: depth + 1)
+        }
         switch kind {
         case .directory:
             if mkdirat(parent, name, mode) != 0, errno != EEXIST { throw SystemError("mkdir \(clean) in rootfs") }
@@ -52,6 +62,15 @@ public struct Rootfs {
             if f >= 0 { close(f) }
         }
         return try sys(open(clean), "open \(clean) in rootfs")
+    }
+
+    /// The target of `name` in `parent` when it is a symlink (which, `open`
+    /// having failed with ENOENT, dangles).
+    func danglingLink(_ parent: Int32, _ name: String) -> String? {
+        var buf = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlinkat(parent, name, &buf, buf.count - 1)
+        guard n > 0 else { return nil }
+        return String(cText: buf)
     }
 
     static func procPath(_ fd: Int32) -> String { "/proc/self/fd/\(fd)" }
@@ -103,6 +122,7 @@ public struct Rootfs {
                 } else if opts.isBind || type == "bind" {
                     try bindMount(m, opts)
                 } else {
+                    let inherited = type == "tmpfs" ? modeToInherit(m, opts) : nil
                     let target = type == "proc" || type == "sysfs" ? try makeOrdinary(m) : try make(m.destination, .directory)
                     defer { close(target) }
                     // tmpcopyup copies what the tmpfs is about to cover.
@@ -117,6 +137,9 @@ public struct Rootfs {
                         defer { close(top) }
                         try CopyUp.copy(from: covered, to: top, what: m.destination)
                     }
+                    if let mode = inherited {
+                        try at(m.destination) { try sys(chmod($0, mode), "chmod the tmpfs on \(m.destination) to its mount point's mode") }
+                    }
                 }
                 try applyAfterMount(m.destination, opts)
             } catch let e as SystemError {
@@ -125,13 +148,29 @@ public struct Rootfs {
         }
     }
 
+    /// A tmpfs without a mode= option on an existing directory takes that
+    /// directory's mode, as on runc: an image's /tmp (1777) or a service's
+    /// 0700 state directory keeps its permissions under a tmpfs. A mode=
+    /// option wins (runc 1.1 overrides even that: docs/runc-parity.md).
+    func modeToInherit(_ m: Mount, _ opts: MountOptions) -> mode_t? {
+        if opts.data.contains(where: { $0.hasBytePrefix("mode=") }) { return nil }
+        let fd = open(cleanPath("/" + m.destination))
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
+        return st.st_mode & 0o7777
+    }
+
     /// proc and sysfs go on an ordinary directory, never through a symlink
     /// (CVE-2019-19921, CVE-2023-27561): were /proc a symlink the image or a
     /// racing container controls, procfs would land elsewhere, and the
     /// masking and read-only paths meant for it would reach other files.
     /// The descriptor mounted on is the one checked.
     func makeOrdinary(_ m: Mount) throws -> Int32 {
-        close(try make(m.destination, .directory))
+        do { close(try make(m.destination, .directory, followLinks: false)) } catch let e as SystemError where e.errno == ELOOP {
+            throw SpecError(m.path + ".destination", "\(m.type ?? "") must be mounted on an ordinary directory: \(m.destination) is or passes through a symlink")
+        }
         let fd = hk_openat2(rootFD, cleanPath("/" + m.destination), UInt64(UInt32(bitPattern: HK_O_PATH | O_DIRECTORY | O_CLOEXEC)), 0,
                             RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS)
         if fd < 0, errno == ELOOP {

@@ -111,12 +111,13 @@ extension Runtime {
             let writer = ResourceWriter(cgroup: cgroup, prefix: "", logger: logger)
             try writer.enableControllers(resources)
             try writer.planWrites(resources)
-            let done = try writer.execute(rollback: true)
-            // Device rules change only when the update names some.
+            _ = try writer.execute(rollback: true)
+            // Device rules are fixed at create, as on runc, whose update
+            // ignores them. Re-applying them here lost the rules of the
+            // config's linux.devices, and on v1 (deny all, then allow each)
+            // briefly cut a running container off its own /dev/null.
             if !resources.devices.isEmpty {
-                do { try cgroup.applyDevices(resources.devices, prefix: "") } catch let e as SpecError {
-                    throw done.isEmpty ? e : SpecError(e.path, e.reason + "; " + writer.undo(done))
-                }
+                logger.warn("devices: ignored: device rules are set at create and update leaves them, as runc does")
             }
         } catch let e as SpecError {
             throw SpecError(e.path, e.reason, document: source)

@@ -95,7 +95,10 @@ enum V1 {
             if let w = d.weight {
                 try needWeight(field)
                 try inRange(w, field + ".weight")
-                try t.write(weightFile + (weightFile == "blkio.weight" ? "_device" : ""), "\(d.major):\(d.minor) \(w)", field: field + ".weight")
+                // CFQ: blkio.weight_device. BFQ: blkio.bfq.weight_device, runc's
+                // file; kernels before it take "MAJ:MIN W" in blkio.bfq.weight.
+                let deviceFile = weightFile + "_device"
+                try t.write(t.has(deviceFile) ? deviceFile : weightFile, "\(d.major):\(d.minor) \(w)", field: field + ".weight")
             }
             if let w = d.leafWeight {
                 guard t.has("blkio.leaf_weight_device") else {

@@ -8,7 +8,7 @@ import Glibc
 
 struct SeccompCache {
     let dir: String
-    static let format = "hako-seccomp-1"
+    static let format = "hako-seccomp-2"  // 2: with the ENOSYS stub
     static let magic = Array("HKBPF001".utf8)
 
     func key(_ profile: JSON) -> String {

@@ -26,6 +26,11 @@ enum SeccompCompiler {
             if r == -ENOENT { throw SpecError(at, "architecture \"\(arch)\" is unknown to libseccomp \(version)") }
             if r < 0 { throw SpecError(at, "add \(arch): \(SystemError.describe(-r))") }
         }
+        // The highest native syscall number the profile names, for the ENOSYS stub.
+        var newestKnown: Int32 = -1
+        for rule in s.syscalls {
+            for name in rule.names { newestKnown = max(newestKnown, hk_seccomp_resolve(name)) }
+        }
         for (i, rule) in s.syscalls.enumerated() {
             let act = try action(rule.action, errno: rule.errnoRet, path: "\(path).syscalls[\(i)].action")
             // libseccomp refuses a rule that only repeats the default; runc skips it too.
@@ -59,7 +64,43 @@ enum SeccompCompiler {
         let n = hk_seccomp_export(ctx, &out)
         guard n >= 0, let out else { throw SystemError("compile the seccomp filter", errno: Int32(-n)) }
         defer { free(out) }
-        return Array(UnsafeBufferPointer(start: out, count: n))
+        return enosysStub(defaultAction: defaultAction, newestKnown: newestKnown) + Array(UnsafeBufferPointer(start: out, count: n))
+    }
+
+    /// runc's -ENOSYS stub: a syscall newer than every one the profile names
+    /// fails with ENOSYS, not with the default action. A C library tries a
+    /// new call (clone3, faccessat2, close_range...) and falls back on
+    /// ENOSYS; the EPERM of a deny-by-default profile written before the call
+    /// existed would instead look like a real refusal. Native architecture
+    /// only, and not for x32's numbers; a profile that allows by default is
+    /// left as it is. Classic BPF, run before libseccomp's filter:
+    ///   ld arch; jne native -> filter; ld nr; jge x32 bit -> filter;
+    ///   jgt newest -> ret ERRNO(ENOSYS); filter
+    static func enosysStub(defaultAction: UInt32, newestKnown: Int32) -> [UInt8] {
+        let kind = defaultAction & 0xFFFF_0000
+        let allowing: [UInt32] = [0x7FFF_0000 /* ALLOW */, 0x7FFC_0000 /* LOG */, 0x7FC0_0000 /* NOTIFY */, 0x7FF0_0000 /* TRACE */]
+        guard newestKnown >= 0, !allowing.contains(kind), let arch = nativeAuditArch else { return [] }
+        func insn(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
+            [UInt8(code & 0xFF), UInt8(code >> 8), jt, jf,
+             UInt8(k & 0xFF), UInt8((k >> 8) & 0xFF), UInt8((k >> 16) & 0xFF), UInt8(k >> 24)]
+        }
+        let ldAbs: UInt16 = 0x20, jeq: UInt16 = 0x15, jge: UInt16 = 0x35, jgt: UInt16 = 0x25, ret: UInt16 = 0x06
+        return insn(ldAbs, 0, 0, 4)                        // seccomp_data.arch
+            + insn(jeq, 0, 4, arch)                        // another arch: the filter
+            + insn(ldAbs, 0, 0, 0)                         // seccomp_data.nr
+            + insn(jge, 2, 0, 0x4000_0000)                 // x32: the filter
+            + insn(jgt, 0, 1, UInt32(newestKnown))         // newer than the profile: ENOSYS
+            + insn(ret, 0, 0, 0x0005_0000 | UInt32(ENOSYS))
+    }
+
+    static var nativeAuditArch: UInt32? {
+        #if arch(x86_64)
+        return 0xC000_003E
+        #elseif arch(arm64)
+        return 0xC000_00B7
+        #else
+        return nil
+        #endif
     }
 
     static var version: String {

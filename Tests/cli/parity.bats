@@ -1,0 +1,303 @@
+#!/usr/bin/env bats
+# The remaining items of issue 22's list of runc behaviours: each runs on
+# hako and on runc 1.1 (same bundle, own cgroup) and asserts the same result,
+# or, where hako follows the spec instead, asserts both results and
+# docs/runc-parity.md says why.
+
+load helpers
+
+# helpers' teardown, after detaching a loop device a test made.
+eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
+teardown() {
+    [ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
+    helpers_teardown
+}
+
+# create_on WHO ID: `create` on the runtime WHO (hk or rc) with its own bundle.
+create_on() {
+    local bundle=$B; [ "$1" = rc ] && bundle=$RB
+    "$1" create --bundle "$bundle" "$2" </dev/null
+}
+
+# run_both ID: `run` in the foreground on both; statuses $hs/$rs, outputs $ho/$ro.
+run_both() {
+    need_runc
+    rm -rf "$T/runc-$NAME"
+    runc_bundle
+    run hk run --bundle "$B" "$1" </dev/null; hs=$status; ho=$output
+    run rc run --bundle "$RB" "$1" </dev/null; rs=$status; ro=$output
+    echo "hako: $hs $ho"; echo "runc: $rs $ro"
+}
+
+@test "an id like .foo is valid, as on runc (its keyring is _ses..foo, not a reserved .name)" {
+    args true
+    run_both .foo
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+}
+
+@test "a mount destination that is a dangling symlink: its target is created inside the rootfs, as on runc" {
+    mkdir -p "$B/rootfs/mnt"
+    ln -s /target "$B/rootfs/mnt/link"
+    ln -s ../a/b/deep "$B/rootfs/mnt/rel"
+    ln -s ../../../../../escape "$B/rootfs/mnt/out"
+    args sh -c 'stat -c "%F %a" /target /a/b/deep /escape'
+    cfg '.root.readonly = false | .mounts += [{"destination":"/mnt/link","type":"tmpfs","source":"tmpfs","options":["mode=700"]},
+                                              {"destination":"/mnt/rel","type":"tmpfs","source":"tmpfs","options":["mode=700"]},
+                                              {"destination":"/mnt/out","type":"tmpfs","source":"tmpfs","options":["mode=700"]}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    # a link climbing out stays inside the rootfs
+    [ -d "$B/rootfs/escape" ] && [ ! -e /escape ]
+    # a loop is refused by both
+    ln -s /mnt/loop "$B/rootfs/mnt/loop"
+    cfg '.mounts += [{"destination":"/mnt/loop","type":"tmpfs","source":"tmpfs"}]'
+    run_both c2
+    [ "$hs" = 1 ] && [ "$rs" = 1 ]
+    [[ "$ho" == *"Too many levels of symbolic links"* ]] && [[ "$ro" == *"too many levels of symbolic links"* ]]
+}
+
+@test "a rootfs whose /proc is a symlink, dangling or not, is refused with runc's reason" {
+    rmdir "$B/rootfs/proc"
+    for target in /tmp /nonexistent; do
+        ln -sfn "$target" "$B/rootfs/proc"
+        args true
+        run_both c
+        [ "$hs" = 1 ] && [ "$rs" = 1 ]
+        [[ "$ho" == *"proc must be mounted on an ordinary directory"* ]]
+        [[ "$ro" == *"must be mounted on ordinary directory"* ]]
+        # nothing was created through the link
+        [ ! -e "$B/rootfs/nonexistent" ]
+    done
+}
+
+@test "a tmpfs without mode= takes its mount point's mode, as on runc; a new mount point gives 1777" {
+    mkdir -p "$B/rootfs/mnt/t" "$B/rootfs/mnt/s"
+    chmod 1733 "$B/rootfs/mnt/t"; chmod 0700 "$B/rootfs/mnt/s"
+    args sh -c 'stat -c %a /mnt/t /mnt/s /mnt/new'
+    cfg '.mounts += [{"destination":"/mnt/t","type":"tmpfs","source":"tmpfs"},
+                     {"destination":"/mnt/s","type":"tmpfs","source":"tmpfs","options":["size=1m"]},
+                     {"destination":"/mnt/new","type":"tmpfs","source":"tmpfs"}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf '1733\n700\n1777')" ]
+}
+
+@test "a tmpfs with mode= keeps that mode (hako follows the option; runc 1.1 overrides it with the mount point's)" {
+    mkdir -p "$B/rootfs/mnt/t"; chmod 1733 "$B/rootfs/mnt/t"
+    args stat -c %a /mnt/t
+    cfg '.mounts += [{"destination":"/mnt/t","type":"tmpfs","source":"tmpfs","options":["mode=700"]}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$ho" = 700 ]
+    # runc 1.1.5 gives 1733 here; docs/runc-parity.md says why hako does not follow
+    echo "runc's mode: $ro"
+}
+
+@test "SIGTERM (and HUP, INT, QUIT) to a created container stops it, as on runc; start then fails on both" {
+    need_runc
+    args true
+    runc_bundle
+    for sig in TERM HUP INT QUIT; do
+        for who in hk rc; do
+            create_on $who c
+            $who kill c $sig
+            s=created
+            for i in $(seq 200); do s=$($who state c | jq -r .status); [ "$s" = stopped ] && break; sleep 0.05; done
+            echo "$who $sig: $s"
+            [ "$s" = stopped ]
+            run $who start c
+            [ "$status" = 1 ]
+            $who delete c
+        done
+    done
+    # USR1 is not one of them: the container stays created on both
+    for who in hk rc; do
+        create_on $who c
+        $who kill c USR1
+        $who kill c 0
+        [ "$($who state c | jq -r .status)" = created ]
+        $who delete --force c
+    done
+}
+
+@test "process.scheduler: applied (SCHED_BATCH); a realtime policy's EPERM names its causes (runc 1.1 ignores the field)" {
+    args sh -c 'cut -d" " -f41 /proc/self/stat'
+    cfg '.process.scheduler = {"policy": "SCHED_BATCH"}'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    # SCHED_BATCH is policy 3; runc 1.1.5 never calls sched_setattr (the
+    # field came in runc 1.2), so its process stays SCHED_OTHER (0).
+    [ "$ho" = 3 ]
+    echo "runc's policy: $ro"
+    # Realtime without a budget: the kernel's EPERM, and why. Where the
+    # kernel has no RT group scheduling and root holds CAP_SYS_NICE, it is
+    # simply applied.
+    cfg '.process.scheduler = {"policy": "SCHED_FIFO", "priority": 10}'
+    run hk run --bundle "$B" c2 </dev/null
+    echo "$output"
+    if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] && [ "$(cat /sys/fs/cgroup/cpu/hako-test/cpu.rt_runtime_us 2>/dev/null || echo 0)" = 0 ]; then
+        [ "$status" = 1 ]
+        [[ "$output" == *"process.scheduler: sched_setattr: Operation not permitted"*"linux.resources.cpu.realtimeRuntime"* ]]
+    else
+        [ "$status" = 0 ] && [ "$output" = 1 ]
+    fi
+}
+
+@test "blockIO.weightDevice with BFQ on v1 goes to blkio.bfq.weight_device, as on runc" {
+    [ -d /sys/fs/cgroup/blkio ] || skip "no cgroup v1 blkio hierarchy on this host: the v1 file cannot be compared"
+    truncate -s 1M "$T/disk"
+    LOOP=$(losetup -f --show "$T/disk") || skip "no loop device to put under BFQ"
+    echo bfq > /sys/block/${LOOP#/dev/}/queue/scheduler 2>/dev/null || skip "the kernel has no BFQ scheduler"
+    maj=$(( 0x$(stat -c %t "$LOOP") )); min=$(( 0x$(stat -c %T "$LOOP") ))
+    args cat /sys/fs/cgroup/blkio/blkio.bfq.weight_device
+    cfg '.linux.resources.blockIO = {"weightDevice": [{"major": $ma, "minor": $mi, "weight": 333}]}' --argjson ma $maj --argjson mi $min
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [[ "$ho" == *"$maj:$min 333"* ]]
+}
+
+# userns: the container gets its own user namespace, root mapped to 100000.
+userns() {
+    cfg '.linux.namespaces += [{"type":"user"}]
+         | .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+         | .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+         | .mounts |= map(select(.type != "cgroup"))'
+    chown -R 100000:100000 "$B/rootfs"
+    chmod 755 "$T"  # mktemp made it 0700: the rootfs must be reachable
+}
+
+@test "in a user namespace, bind sources under a root-only (0700) directory are mounted, as on runc; ro still holds" {
+    mkdir -p "$T/private/sub"; echo hi > "$T/private/sub/f"; chmod 700 "$T/private"
+    userns
+    touch "$B/rootfs/file"
+    args sh -c 'cat /mnt/f /file; touch /mnt/g 2>/dev/null && echo writable || echo read-only'
+    cfg '.mounts += [{"destination":"/mnt","type":"bind","source":$d,"options":["rbind","ro"]},
+                     {"destination":"/file","type":"bind","source":$f,"options":["bind"]}]' \
+        --arg d "$T/private/sub" --arg f "$T/private/sub/f"
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf 'hi\nhi\nread-only')" ]
+    # a missing source is still refused by both
+    cfg '.mounts += [{"destination":"/none","type":"bind","source":"/nonexistent-source","options":["rbind"]}]'
+    run_both c2
+    [ "$hs" = 1 ] && [ "$rs" = 1 ]
+    [[ "$ho" == *"/nonexistent-source: No such file or directory"* ]]
+}
+
+@test "seccomp: a syscall newer than the profile knows fails with ENOSYS, an old one left out with the default errno, as on runc" {
+    [ "$(uname -m)" = x86_64 ] || skip "the probe's syscall numbers are x86_64's"
+    command -v cc >/dev/null || skip "no C compiler to build Tests/cli/nosys.c"
+    cc -static -O1 -o "$B/rootfs/nosys" "$BATS_TEST_DIRNAME/nosys.c" || skip "cc cannot link statically here"
+    # What a static program, hako's init and runc's init need after the filter is in.
+    names='["execve","brk","arch_prctl","set_tid_address","set_robust_list","rseq","prlimit64","mprotect","readlinkat","readlink",
+            "uname","write","writev","exit_group","exit","getrandom","newfstatat","fstat","mmap","munmap","openat","close","read",
+            "ioctl","rt_sigaction","rt_sigprocmask","rt_sigreturn","futex","getpid","gettid","fcntl","capget","capset","prctl",
+            "setgroups","setresuid","setresgid","getcwd","chdir","fchdir","lseek","sched_getaffinity","nanosleep","getppid","tgkill",
+            "kill","epoll_pwait","pipe2","dup3","setsid","getuid","geteuid","getgid","getegid","sigaltstack","clone","waitid","wait4",
+            "setns","keyctl","umask","personality","statfs","fstatfs","mkdirat","epoll_create1","epoll_ctl","madvise","sched_yield",
+            "getdents64","clock_gettime","mincore","fchown","setitimer","access","stat","lstat","open","dup2","pread64","faccessat",
+            "unlinkat","socket","connect","sendmsg","recvmsg","poll","select","pselect6","ppoll","epoll_wait"]'
+    args /nosys
+    cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
+                           "syscalls": [{"action": "SCMP_ACT_ALLOW", "names": $n}]}' --argjson n "$names"
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf 'new:ENOSYS\nold:EPERM')" ]
+    # A profile that allows by default is left alone: the new call reaches the kernel.
+    cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO", "names": ["times"]}]}'
+    run_both c2
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf 'new:EINVAL\nold:EPERM')" ]
+}
+
+@test "update with device rules leaves the container's rules as they are, as runc does; the rest applies" {
+    need_runc
+    args sleep 1000
+    cfg '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}]
+         | .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
+    runc_bundle
+    hk run -d --bundle "$B" c </dev/null
+    rc run -d --bundle "$RB" c </dev/null
+    echo '{"devices": [{"allow": false, "access": "rwm"}], "pids": {"limit": 50}}' > "$T/update.json"
+    for who in hk rc; do
+        sfx=""; [ $who = rc ] && sfx=-runc
+        d=/sys/fs/cgroup/devices/hako-test/$NAME$sfx
+        before=""; [ -d "$d" ] && before=$(cat "$d/devices.list")
+        run $who update -r "$T/update.json" c
+        echo "$who: $status $output"
+        [ "$status" = 0 ]
+        [ -d "$d" ] && [ "$(cat "$d/devices.list")" = "$before" ]
+        # the container still reaches its devices, the config's too
+        $who exec c sh -c 'cat /dev/null && test -c /dev/fuse'
+        p=$(cat /sys/fs/cgroup/pids/hako-test/$NAME$sfx/pids.max 2>/dev/null || cat /sys/fs/cgroup/hako-test/$NAME$sfx/pids.max)
+        [ "$p" = 50 ]
+    done
+}
+
+@test "/dev/tty and /dev/ptmx listed in linux.devices as well as in the defaults: both run, as on runc" {
+    args sh -c 'ls -l /dev/tty /dev/ptmx | cut -c1-10'
+    cfg '.linux.devices = [{"path":"/dev/tty","type":"c","major":5,"minor":0,"fileMode":438},
+                           {"path":"/dev/ptmx","type":"c","major":5,"minor":2,"fileMode":438}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+}
+
+@test "the cwd is entered before capabilities are dropped and the user switched, in run and exec, as on runc" {
+    mkdir -p "$B/rootfs/private"; chown 1000 "$B/rootfs/private"; chmod 700 "$B/rootfs/private"
+    # root without CAP_DAC_OVERRIDE (the template's caps) in a 0700 directory of uid 1000
+    args pwd
+    cfg '.process.cwd = "/private"'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = /private ] && [ "$ro" = /private ]
+    # exec --user 1000 --cwd into root's 0700 /root
+    chmod 700 "$B/rootfs/root"; chmod 700 "$RB/rootfs/root"
+    args sleep 1000
+    cp "$B/config.json" "$RB/config.json.hako"
+    jq --arg cg "/hako-test/$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json.hako" > "$RB/config.json"
+    hk run -d --bundle "$B" d </dev/null
+    rc run -d --bundle "$RB" d </dev/null
+    run hk exec --user 1000:1000 --cwd /root d pwd; hs=$status; ho=$output
+    run rc exec --user 1000:1000 --cwd /root d pwd; rs=$status; ro=$output
+    echo "hako: $hs $ho"; echo "runc: $rs $ro"
+    [ "$hs" = "$rs" ] && [ "$ho" = "$ro" ]
+}
+
+@test "--criu, --rootless and --no-subreaper are accepted and change nothing, as on runc" {
+    need_runc
+    args true
+    runc_bundle
+    for g in "--criu /nonexistent" "--rootless false" "--rootless auto"; do
+        run hk $g list; hs=$status
+        run rc $g list; rs=$status
+        echo "$g: hako $hs runc $rs"
+        [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    done
+    run hk run --no-subreaper --bundle "$B" c </dev/null; hs=$status
+    run rc run --no-subreaper --bundle "$RB" c </dev/null; rs=$status
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+}
+
+@test "directories made for a destination under a setgid directory inherit the setgid bit, as on runc" {
+    mkdir "$B/rootfs/setgid"; chmod =7755 "$B/rootfs/setgid"
+    args true
+    cfg '.mounts += [{"destination":"/setgid/a/b/c","type":"tmpfs","source":"tmpfs","options":["ro","nodev","nosuid"]}]'
+    run_both c
+    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    for d in a a/b; do
+        [ "$(stat -c %a "$B/rootfs/setgid/$d")" = "$(stat -c %a "$RB/rootfs/setgid/$d")" ]
+        [ "$(stat -c %a "$B/rootfs/setgid/$d")" = 2755 ]
+    done
+}
+
+@test "--no-pivot in a user namespace: mounting a fresh procfs gives the same answer on hako and runc" {
+    userns
+    args sh -c 'mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo mounted || echo refused'
+    cfg '.root.readonly = false | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
+         | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
+    need_runc
+    rm -rf "$T/runc-$NAME"; runc_bundle
+    run hk run --no-pivot --bundle "$B" c </dev/null; hs=$status; ho=$output
+    run rc run --no-pivot --bundle "$RB" c </dev/null; rs=$status; ro=$output
+    echo "hako: $hs $ho"; echo "runc: $rs $ro"
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+}
