@@ -19,9 +19,11 @@
 // kernel) the fallback is a copy of the binary in a memfd, sealed against
 // writes, which costs a copy of the whole binary per command. A binary that
 // already lies on a read-only mount, or is such a sealed memfd, needs
-// neither. (The empty layer is <state root>/@seal; overlayfs refuses layers
-// inside one another, so a state root inside the binary's directory means
-// the memfd copy.)
+// neither. (overlayfs without an upper layer wants two lower ones; the
+// second is an empty directory, /run/hako-seal, the same for every state
+// root, so that no --root ever holds anything but containers. overlayfs
+// refuses layers inside one another, so a binary under /run/hako-seal, or a
+// host where root cannot make it, means the memfd copy.)
 import CNamespaces
 import Glibc
 
@@ -29,11 +31,13 @@ public enum ExecutableSeal {
     /// The seals that make a memfd immutable: no writes, no resizing, no unsealing.
     static let memfdSeals: Int32 = 0x0001 | 0x0002 | 0x0004 | 0x0008  // F_SEAL_SEAL|SHRINK|GROW|WRITE
     static let getSeals: Int32 = 1034, addSeals: Int32 = 1033  // F_GET_SEALS, F_ADD_SEALS
+    /// The overlayfs' second, empty layer; /run is a tmpfs, gone at boot.
+    static let emptyLayer = "/run/hako-seal"
 
     /// Returns if hako already runs from a sealed file; otherwise executes
     /// hako again, with the same arguments and environment, from a sealed
-    /// one, and does not return. `stateRoot` holds the empty layer.
-    public static func ensure(stateRoot: String, logger: Logger) throws {
+    /// one, and does not return.
+    public static func ensure(logger: Logger) throws {
         let exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
         if exe < 0 { throw SystemError("open /proc/self/exe to seal hako's binary (CVE-2019-5736)") }
         defer { close(exe) }
@@ -43,7 +47,7 @@ public enum ExecutableSeal {
         do {
             // HAKO_SEAL=memfd takes the fallback, for its tests and bench/seal.sh.
             if let m = getenv("HAKO_SEAL"), String(cText: m) == "memfd" { throw RuntimeError("not tried (HAKO_SEAL=memfd)") }
-            sealed = try overlay(emptyLayer: stateRoot + "/@seal")
+            sealed = try overlay(emptyLayer: emptyLayer)
             logger.trace("seal: hako re-executes from a read-only overlayfs")
         } catch {
             failures.append("overlayfs: \(error)")

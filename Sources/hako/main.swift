@@ -82,7 +82,7 @@ func main() -> Int32 {
                                                                    user: environment("USER"))
         // CVE-2019-5736: the commands whose children enter a container run
         // from a copy of hako that the container cannot write.
-        if ["create", "run", "exec"].contains(command.name) { try ExecutableSeal.ensure(stateRoot: root, logger: logger) }
+        if ["create", "run", "exec"].contains(command.name) { try ExecutableSeal.ensure(logger: logger) }
         let code = try command.run(args, Runtime(root: root, logger: logger))
         logger.trace("done")
         return code
