@@ -81,7 +81,7 @@ final class ProcessTests: ContainerTestCase {
         let own = bundle(args: ["sh", "-c", script], unmasked)
         var r = own.run()
         XCTAssertEqual(r.code, 0, r.err)
-        XCTAssertTrue(r.out.contains("keyring   \(own.id)"), "a keyring named after the container: \(r.out)")
+        XCTAssertTrue(r.out.contains("keyring   _ses.\(own.id)"), "a keyring named _ses.<id>, as runc names it: \(r.out)")
 
         let shared = bundle(args: ["sh", "-c", script], unmasked)
         r = shared.hako("run", ["--no-new-keyring"])
