@@ -64,6 +64,7 @@ public struct Runtime {
         undo.add { dir.remove() }
         do {
             try logger.step("state directory locked")
+            try dir.keepConfig(bytes)
             let created = try spawn(id: id, spec: spec, bundle: bundle, rootfsPath: rootfsPath, dir: dir,
                                     options: options, undo: &undo)
             if !keepSync { close(created.sync.fd) }

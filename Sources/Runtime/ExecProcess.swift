@@ -2,7 +2,7 @@
 // call it for every `podman exec` and `ctr task exec`). The new process
 // joins every namespace and the cgroup of the container's init and gets the
 // process settings of config.md: from --process FILE, or from the
-// container's own config.json with runc's flags applied.
+// container's own config.json (the copy create kept) with runc's flags applied.
 import CNamespaces
 import Glibc
 
@@ -33,16 +33,15 @@ public struct ExecOptions {
 extension Runtime {
     /// Starts the process; returns its exit code, or 0 with --detach once it runs.
     public func exec(id: String, options: ExecOptions) throws -> Int32 {
-        let s: ContainerState = try withState(id) { s, dir in
+        let (s, config): (ContainerState, [UInt8]) = try withState(id) { s, dir in
             switch status(of: s, in: dir) {
-            case .running, .created: return s
-            case .paused where options.ignorePaused: return s
+            case .running, .created: return (s, try dir.createdConfig(bundle: s.bundle))
+            case .paused where options.ignorePaused: return (s, try dir.createdConfig(bundle: s.bundle))
             case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first (or use --ignore-paused)")
             case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
             }
         }
-        let configPath = s.bundle + "/config.json"
-        let spec = try Spec.parse(try Files.read(configPath))
+        let spec = try Spec.parse(config)
         let process = try Runtime.execProcess(options, base: spec.process)
         let cgroupDirs = try s.cgroup.directories(forExec: options.cgroups)
         try SecurityLabels.validate(process)

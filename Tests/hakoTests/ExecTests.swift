@@ -35,6 +35,16 @@ final class ExecTests: ContainerTestCase {
         XCTAssertEqual(caps.out, "CapEff:\t0000000020200420\n", "CAP_SYS_ADMIN added to runc spec's set")
     }
 
+    func testExecUsesTheConfigTheContainerWasCreatedWith() throws {
+        var b = running { $0[["process", "env"]] = .array([.string("PATH=/bin"), .string("AT=create")]) }
+        b.config[["process", "env"]] = .array([.string("PATH=/bin"), .string("AT=changed")])
+        b.write()
+        XCTAssertEqual(Harness.hako(["exec", b.id, "sh", "-c", "echo $AT"]).out, "create\n", "an edited bundle")
+        try FileManager.default.removeItem(atPath: b.dir + "/config.json")
+        let r = Harness.hako(["exec", b.id, "sh", "-c", "echo $AT"])
+        XCTAssertEqual(r.out, "create\n", "a bundle without config.json: \(r.err)")
+    }
+
     func testProcessFile() throws {
         let b = running()
         let file = b.dir + "/process.json"

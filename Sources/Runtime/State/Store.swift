@@ -122,6 +122,21 @@ public struct ContainerDir {
         }
     }
 
+    /// config.json as create read it. exec uses this copy, not the
+    /// bundle's, which the engine may have changed or removed since; runc
+    /// keeps its config in its state for the same reason, and restore will
+    /// need it.
+    func keepConfig(_ bytes: [UInt8]) throws {
+        try Files.writeAtomically("config.json", bytes, at: fd)
+    }
+
+    /// The kept config; the bundle's for a container made by a hako that
+    /// kept none (one upgraded under a running container).
+    func createdConfig(bundle: String) throws -> [UInt8] {
+        if let bytes = try? Files.read("config.json", at: fd) { return bytes }
+        return try Files.read(bundle + "/config.json")
+    }
+
     public func write(_ state: ContainerState) throws {
         try Files.writeAtomically("state.json", state.stored().serialized(), at: fd)
     }
