@@ -475,7 +475,7 @@ public struct Runtime {
         // whatever is left in the cgroup and succeeds.
         if st == .stopped, !all { throw RuntimeError("container not running") }
         if all, !s.cgroups.isEmpty {
-            for pid in Cgroup.pids(in: s.cgroups) { Glibc.kill(pid, signal) }
+            for pid in Cgroup.treePids(in: s.cgroups) { Glibc.kill(pid, signal) }
             // Signal 0 only asks whether they are alive: a paused container stays paused.
             if st == .paused, signal != 0 { thaw(s) }
         } else {

@@ -114,7 +114,7 @@ extension Runtime {
         if pid < 0 { throw SystemError("clone", errno: cloneErrno) }
         let sync = SyncChannel(fd: parentEnd)
         do {
-            try Cgroup.add(pid: pid, to: cgroupDirs)
+            try Cgroup.add(pid: pid, to: cgroupDirs, initPid: s.pid, unifiedRoot: s.cgroup.layout.unifiedRoot)
             try sync.send(.go)
             // ready, then end-of-file when execve closes the channel.
             try sync.expect(.ready, from: "exec'd process")
@@ -290,7 +290,7 @@ extension Runtime {
     public func processes(id: String) throws -> [Int32] {
         try withState(id, reading: true) { s, dir in
             if status(of: s, in: dir) == .stopped { return [] }
-            return Cgroup.pids(in: s.cgroups).sorted()
+            return Cgroup.treePids(in: s.cgroups).sorted()
         }
     }
 }

@@ -202,6 +202,14 @@ public struct Cgroup {
         return false
     }
 
+    /// Every pid of the container: in its cgroups and the child cgroups
+    /// made inside them (systemd in a container, a nested engine), each
+    /// once though every v1 hierarchy lists it. kill --all and ps need them all.
+    public static func treePids(in dirs: [String]) -> [Int32] {
+        var seen = Set<Int32>()
+        return allPids(in: dirs).filter { seen.insert($0).inserted }
+    }
+
     /// Every pid in the directories and their child cgroups.
     public static func allPids(in dirs: [String]) -> [Int32] {
         var out: [Int32] = []

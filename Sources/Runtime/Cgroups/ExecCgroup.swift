@@ -54,7 +54,30 @@ extension Cgroup {
     }
 
     /// Moves a process into each of `dirs` (from directories(forExec:)).
-    public static func add(pid: Int32, to dirs: [String]) throws {
-        for dir in dirs { try Files.write(dir + "/cgroup.procs", String(decimal: pid)) }
+    /// A cgroup2 directory with controllers enabled for its children takes
+    /// no processes (EBUSY: the kernel's no-internal-processes rule). A
+    /// container gets there by making child cgroups and moving its init
+    /// into one, as systemd does; the process then joins the init's own
+    /// cgroup, where runc's exec puts it too.
+    public static func add(pid: Int32, to dirs: [String], initPid: Int32 = 0, unifiedRoot: String? = nil) throws {
+        for dir in dirs {
+            do {
+                try Files.write(dir + "/cgroup.procs", String(decimal: pid))
+            } catch let e as SystemError where e.errno == EBUSY {
+                guard let root = unifiedRoot, dir.hasBytePrefix(root), let own = unifiedPath(of: initPid),
+                      (root + own).hasBytePrefix(dir + "/") else { throw e }
+                try Files.write(root + own + "/cgroup.procs", String(decimal: pid))
+            }
+        }
+    }
+
+    /// The process's cgroup in the cgroup2 tree ("0::PATH" of /proc/PID/cgroup).
+    static func unifiedPath(of pid: Int32) -> String? {
+        guard pid > 0, let text = Files.readText("/proc/\(pid)/cgroup") else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("0::") {
+            let path = String(line.dropFirst(3))
+            return path == "/" ? nil : path
+        }
+        return nil
     }
 }
