@@ -23,7 +23,7 @@ struct HostConsole {
         let tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
         if tty < 0 {
             throw RuntimeError("\(field): hako has no terminal to relay the container's to: stdin, stdout and stderr are not terminals, and "
-                + SystemError("open /dev/tty").description + " (give --console-socket, or set process.terminal false)")
+                + SystemError("open /dev/tty").description + " (give --console-socket, or run without a terminal)")
         }
         return HostConsole(fd: tty, opened: true)
     }
