@@ -220,6 +220,28 @@ case_output_file() {
     seq 1 5000 | cmp - "$T/out"
 }
 
+case_drain() {
+    # The process writes and exits while the runtime is stopped: when it
+    # goes on, its SIGCHLD and the output are there together, and the
+    # output must still arrive (the pty is drained after the exit).
+    cfg '.process.args = ["sh", "-c", "trap \"seq 1 1000; exit 4\" USR1; sleep 1000 & wait"]'
+    type_line "$T/go run $NAME > $T/out"
+    wait_process sleep
+    local runtime init
+    runtime=$(cat "$T/pid")
+    init=$(rt state "$NAME" | jq -r .pid)
+    kill -STOP "$runtime"
+    rt kill "$NAME" USR1
+    local i=0
+    until [ "$(awk '{ print $3 }' /proc/$init/stat 2>/dev/null)" = Z ]; do
+        [ $i -lt 300 ] || { echo "the container's process did not exit"; kill -CONT "$runtime"; return 1; }
+        sleep 0.1; i=$((i + 1))
+    done
+    kill -CONT "$runtime"
+    finished 4
+    seq 1 1000 | cmp - "$T/out"
+}
+
 case_refusals() {
     local words="cannot allocate tty if $RT will detach without setting console socket"
     cd "$B"
@@ -260,6 +282,8 @@ case_no_terminal() {
 @test "runc: stdin's end stops input only; output flows until the exit (SIGKILL: 137)" { on runc; case_stdin_eof; }
 @test "hako: output to a file arrives whole, the last bytes too" { on hako; case_output_file; }
 @test "runc: output to a file arrives whole, the last bytes too" { on runc; case_output_file; }
+@test "hako: what the process wrote while the runtime was stopped arrives after its exit" { on hako; case_drain; }
+@test "runc: what the process wrote while the runtime was stopped arrives after its exit" { on runc; case_drain; }
 @test "hako: run -d, create and exec -d -t refuse a terminal without a console socket, leaving nothing" { on hako; case_refusals; }
 @test "runc: run -d, create and exec -d -t refuse a terminal without a console socket, leaving nothing" { on runc; case_refusals; }
 @test "hako: without any terminal, run fails as runc's does and leaves nothing" { on hako; case_no_terminal; }
