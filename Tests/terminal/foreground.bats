@@ -242,6 +242,15 @@ case_drain() {
     seq 1 1000 | cmp - "$T/out"
 }
 
+case_closed_stdout() {
+    # stdout stops taking output after one line; the process still runs to
+    # its end, and its status is the runtime's.
+    cfg '.process.args = ["sh", "-c", "i=0; while [ $i -lt 20000 ]; do echo line$i; i=$((i+1)); done; exit 6"]'
+    type_line "$T/go run $NAME | head -1 > $T/out"
+    finished 6
+    [ "$(cat "$T/out")" = line0 ]
+}
+
 case_refusals() {
     local words="cannot allocate tty if $RT will detach without setting console socket"
     cd "$B"
@@ -284,6 +293,8 @@ case_no_terminal() {
 @test "runc: output to a file arrives whole, the last bytes too" { on runc; case_output_file; }
 @test "hako: what the process wrote while the runtime was stopped arrives after its exit" { on hako; case_drain; }
 @test "runc: what the process wrote while the runtime was stopped arrives after its exit" { on runc; case_drain; }
+@test "hako: stdout closed early: the process runs to its end and gives its status" { on hako; case_closed_stdout; }
+@test "runc: stdout closed early: the process runs to its end and gives its status" { on runc; case_closed_stdout; }
 @test "hako: run -d, create and exec -d -t refuse a terminal without a console socket, leaving nothing" { on hako; case_refusals; }
 @test "runc: run -d, create and exec -d -t refuse a terminal without a console socket, leaving nothing" { on runc; case_refusals; }
 @test "hako: without any terminal, run fails as runc's does and leaves nothing" { on hako; case_no_terminal; }
