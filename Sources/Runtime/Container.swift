@@ -38,6 +38,9 @@ public struct Runtime {
         let pid: Int32
         let sync: SyncChannel
         let state: ContainerState
+        /// process.terminal in the foreground without --console-socket:
+        /// the master comes to hako (Terminal/Foreground.swift).
+        var terminal: ForegroundTerminal? = nil
     }
 
     public func create(id: String, options: CreateOptions) throws {
@@ -85,7 +88,13 @@ public struct Runtime {
             try SecurityLabels.validate(p)
             if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
             if p.terminal, options.consoleSocket == nil {
-                throw SpecError("process.terminal", "is true, which needs --console-socket")
+                // runc's rule and words: a detached container's terminal
+                // must go to someone; in the foreground hako relays it, to
+                // a terminal that must exist before anything is made.
+                guard options.foreground else {
+                    throw SpecError("process.terminal", "cannot allocate tty if hako will detach without setting console socket (--console-socket)")
+                }
+                try HostConsole.find(field: "config.json: process.terminal").close()
             }
         }
         let linux = spec.linux
@@ -197,10 +206,16 @@ public struct Runtime {
             }
         }
         var consoleFD: Int32? = nil
+        var foregroundTerminal: ForegroundTerminal? = nil
         if let sock = options.consoleSocket {
             let fd = hk_connect_unix(sock)
             if fd < 0 { throw SystemError("connect to console socket \(sock)") }
             consoleFD = fd
+        } else if options.foreground, spec.process?.terminal == true {
+            let t = try ForegroundTerminal.open()
+            undo.add { t.close() }
+            foregroundTerminal = t
+            consoleFD = try t.theirsCopy()
         }
         defer { if let consoleFD { close(consoleFD) } }
 
@@ -345,7 +360,7 @@ public struct Runtime {
         if let pidFile = options.pidFile {
             try Files.writeAtomically(absolutePath(pidFile), String(decimal: pid), mode: 0o644)
         }
-        return Created(pid: pid, sync: sync, state: state)
+        return Created(pid: pid, sync: sync, state: state, terminal: foregroundTerminal)
     }
 
     /// Detaches the bind mount the init put on the rootfs, with all the
@@ -612,28 +627,34 @@ public struct Runtime {
         // Blocked before clone so no signal is lost; the init unblocks before exec.
         _ = hk_block_all_signals()
         let c = try create(id: id, options: opts, keepSync: true)
-        do { try c.sync.send(.start) } catch {
+        defer { c.terminal?.close() }
+        var relay: Relay? = nil
+        do {
+            relay = try c.terminal?.attach(field: "config.json: process.terminal")
+            try c.sync.send(.start)
+        } catch {
+            relay?.end()
             close(c.sync.fd)
             try? delete(id: id, force: true)
             throw error
         }
         close(c.sync.fd)
         runPoststart(c.state)
-        var status: Int32 = 0
-        loop: while true {
-            var sender: Int32 = 0
-            let sig = hk_wait_signal(&sender)
-            if sig == SIGCHLD {
-                // Reap everything: hooks are our children too.
-                while true {
-                    var st: Int32 = 0
-                    let r = waitpid(-1, &st, WNOHANG)
-                    if r <= 0 { break }
-                    if r == c.pid { status = st; break loop }
-                }
-            } else if sig > 0 {
-                Glibc.kill(c.pid, sig)
+        // Reap everything: hooks are our children too.
+        let exited: () -> Int32? = {
+            while true {
+                var st: Int32 = 0
+                let r = waitpid(-1, &st, WNOHANG)
+                if r <= 0 { return nil }
+                if r == c.pid { return st }
             }
+        }
+        let status: Int32
+        if let relay {
+            status = relay.run(forwardingTo: c.pid, exited: exited)
+            relay.end()
+        } else {
+            status = Relay.waitForExit(c.pid, exited)
         }
         if !keep { try? delete(id: id, force: true) }
         return Exec.exitCode(status)

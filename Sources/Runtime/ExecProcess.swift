@@ -45,8 +45,12 @@ extension Runtime {
         let process = try Runtime.execProcess(options, base: spec.process)
         let cgroupDirs = try s.cgroup.directories(forExec: options.cgroups)
         try SecurityLabels.validate(process)
+        // Without --console-socket the terminal is relayed by hako in the
+        // foreground (Terminal/Foreground.swift); detached, runc refuses it.
+        let ttyField = options.processFile.map { "\($0): terminal" } ?? "exec --tty"
         if process.terminal, options.consoleSocket == nil {
-            throw RuntimeError("exec --tty needs --console-socket")
+            if options.detach { throw RuntimeError("\(ttyField): cannot allocate tty if hako will detach without setting console socket (--console-socket)") }
+            try HostConsole.find(field: ttyField).close()
         }
         var seccomp: SeccompFilter? = nil
         if let sc = spec.linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
@@ -68,8 +72,13 @@ extension Runtime {
         guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container \"\(id)\" has stopped") }
 
         var console: Int32? = nil
+        var foreground: ForegroundTerminal? = nil
+        defer { foreground?.close() }
         if let sock = options.consoleSocket {
             console = try sys(hk_connect_unix(sock), "connect to console socket \(sock)")
+        } else if process.terminal {
+            foreground = try ForegroundTerminal.open()
+            console = try foreground?.theirsCopy()
         }
         defer { if let console { close(console) } }
         var agent: Int32 = -1
@@ -127,23 +136,20 @@ extension Runtime {
         }
         if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
         if options.detach { return 0 }
-        return Runtime.waitForwardingSignals(pid)
-    }
-
-    /// Waits for a child, passing on every signal hako receives meanwhile;
-    /// returns its exit code (128+N for a signal). Signals must be blocked.
-    static func waitForwardingSignals(_ pid: Int32) -> Int32 {
-        while true {
-            var sender: Int32 = 0
-            let sig = hk_wait_signal(&sender)
-            if sig == SIGCHLD {
-                var st: Int32 = 0
-                let r = waitpid(pid, &st, WNOHANG)
-                if r == pid { return Exec.exitCode(st) }
-            } else if sig > 0 {
-                Glibc.kill(pid, sig)
-            }
+        let exited: () -> Int32? = {
+            var st: Int32 = 0
+            return waitpid(pid, &st, WNOHANG) == pid ? st : nil
         }
+        guard let foreground else { return Exec.exitCode(Relay.waitForExit(pid, exited)) }
+        let relay: Relay
+        do { relay = try foreground.attach(field: ttyField) } catch {
+            Glibc.kill(pid, SIGKILL)
+            var st: Int32 = 0
+            _ = retryEINTR { waitpid(pid, &st, 0) }
+            throw error
+        }
+        defer { relay.end() }
+        return Exec.exitCode(relay.run(forwardingTo: pid, exited: exited))
     }
 
     /// The process to run: --process FILE as given, or the container's

@@ -4,7 +4,8 @@
 # `hako run` exit 1 with a message naming the config.json field, and leaves
 # nothing behind: no state, cgroup, mount or process. Also `hako check`
 # must find the same problem, unless the bundle is marked `runtime-only` (a
-# hook that fails, a terminal without the socket only create is given).
+# hook that fails). A terminal without --console-socket is no longer
+# malformed for `run`, which relays it (Tests/terminal covers its refusals).
 # The configs double as fuzzing seeds.
 
 setup_file() {

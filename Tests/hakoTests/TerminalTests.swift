@@ -70,10 +70,14 @@ final class TerminalTests: ContainerTestCase {
         XCTAssertEqual(b.hako("state").code, 1, "nothing is left")
     }
 
-    func testTerminalWithoutConsoleSocketIsAnError() {
+    /// create always detaches: the terminal must go to a console socket
+    /// (runc's rule and words). `run` in the foreground relays it instead
+    /// (Tests/terminal/foreground.bats, in a real pty).
+    func testTerminalWithoutConsoleSocketIsAnErrorForCreate() {
         let b = bundle(args: ["true"]) { $0[["process", "terminal"]] = .bool(true) }
         let r = b.hako("create")
         XCTAssertEqual(r.code, 1)
-        XCTAssertTrue(r.err.contains("process.terminal"), r.err)
+        XCTAssertTrue(r.err.contains("config.json: process.terminal: cannot allocate tty if hako will detach without setting console socket"), r.err)
+        XCTAssertEqual(b.hako("state").code, 1, "nothing is left")
     }
 }

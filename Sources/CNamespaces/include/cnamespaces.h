@@ -79,6 +79,13 @@ int hk_unblock_all_signals(void);
 int hk_wait_signal(int *sender_pid);
 int hk_default_signal_handlers(void);
 
+// The foreground terminal (terminal.c): every signal as a non-blocking
+// descriptor (the signals must be blocked); the next pending signal's
+// number, 0 if none; the window size of one terminal given to another.
+int hk_signalfd_all(void);
+int hk_signalfd_next(int fd);
+int hk_copy_winsize(int from, int to);
+
 // eBPF for the cgroup v2 device filter: load a BPF_PROG_TYPE_CGROUP_DEVICE
 // program from raw instructions, list the ids attached to a cgroup, attach
 // one (BPF_F_ALLOW_MULTI) and detach one by id.
