@@ -537,6 +537,9 @@ public struct Runtime {
         }
         if complete, let hooks = try? Field(s.poststop, path: "hooks.poststop").array().map(Hook.init) {
             HookRunner(state: s.ociJSON(status: .stopped)).runAll(hooks, kind: "poststop", logger: logger)
+        } else if dir.hasState {
+            // The hooks were only in the damaged file: say so, not silently skip them.
+            logger.warn("container \"\(id)\": removed from its intent record; state.json is damaged, so its poststop hooks (if any) were not run")
         }
         dir.remove()
     }
