@@ -341,8 +341,18 @@ public struct Runtime {
                 // prestart predates the creating state (runtime-spec 1.0 ran it
                 // right before start); crun and the validation suite give it
                 // "created". createRuntime is part of create: "creating".
-                try HookRunner(state: state.ociJSON(status: .created)).run(spec.hooks.prestart, kind: "prestart")
-                try HookRunner(state: state.ociJSON(status: .creating)).run(spec.hooks.createRuntime, kind: "createRuntime")
+                // Each hook is recorded before it runs: a create killed in a
+                // hook leaves a group that delete finds and kills.
+                let record: (Int32) throws -> Void = { hookPid in
+                    intent.hook = (hookPid, ProcessInfo(pid: hookPid)?.startTime ?? 0)
+                    try dir.writeIntent(intent)
+                }
+                try HookRunner(state: state.ociJSON(status: .created), started: record).run(spec.hooks.prestart, kind: "prestart")
+                try HookRunner(state: state.ociJSON(status: .creating), started: record).run(spec.hooks.createRuntime, kind: "createRuntime")
+                if intent.hook.pid > 0 {
+                    intent.hook = (0, 0)
+                    try dir.writeIntent(intent)
+                }
                 try logger.step("prestart and createRuntime hooks done")
                 try sync.send(.ok)
                 continue
@@ -542,6 +552,9 @@ public struct Runtime {
         }
         if complete, let hooks = try? Field(s.poststop, path: "hooks.poststop").array().map(Hook.init) {
             HookRunner(state: s.ociJSON(status: .stopped)).runAll(hooks, kind: "poststop", logger: logger)
+        } else if dir.hasState {
+            // The hooks were only in the damaged file: say so, not silently skip them.
+            logger.warn("container \"\(id)\": removed from its intent record; state.json is damaged, so its poststop hooks (if any) were not run")
         }
         dir.remove()
     }
@@ -568,6 +581,7 @@ public struct Runtime {
         let sameInit = pidfd >= 0 && CreateIntent.alive(initPid, s.pidStartTime)
         if sameInit { _ = hk_pidfd_send_signal(pidfd, SIGKILL) }
         for pid in Cgroup.allPids(in: killable) { Glibc.kill(pid, SIGKILL) }
+        if let intent, !intent.creatorAlive { failures += Runtime.killHook(intent) }
         thaw(s)
         if sameInit {
             var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
@@ -609,6 +623,22 @@ public struct Runtime {
         // The parents create made for the cgroup, if nothing else uses them now.
         if let intent { for dir in intent.made.reversed() where !s.cgroups.contains(dir) { rmdir(dir) } }
         return failures
+    }
+
+    /// Kills what is left of a hook the dead creator was running (the
+    /// kernel killed the hook itself with its parent; its children live
+    /// on in its process group) and waits for them, bounded: 5 s.
+    static func killHook(_ intent: CreateIntent) -> [String] {
+        var left = intent.hookProcesses
+        var rounds = 0
+        while !left.isEmpty, rounds < 1000 {
+            for pid in left { Glibc.kill(pid, SIGKILL) }
+            while waitpid(-1, nil, WNOHANG) > 0 {}
+            usleep(5000)
+            rounds += 1
+            left = intent.hookProcesses
+        }
+        return left.isEmpty ? [] : ["hook processes \(left.map { String(decimal: $0) }.joined(by: " ")) did not exit after SIGKILL"]
     }
 
     // MARK: run

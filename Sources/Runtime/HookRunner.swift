@@ -5,6 +5,12 @@ import Glibc
 
 struct HookRunner {
     let state: JSON
+    /// Told each hook's pid before the hook may exec (create records it in
+    /// the intent record). The hook then leads its own process group and
+    /// dies with hako (PR_SET_PDEATHSIG), so a create killed during a hook
+    /// leaves nothing the next `delete` cannot find: the hook is killed by
+    /// the kernel, and what it started is in the recorded group.
+    var started: ((Int32) throws -> Void)? = nil
 
     func run(_ hooks: [Hook], kind: String) throws {
         for (k, hook) in hooks.enumerated() {
@@ -35,14 +41,30 @@ struct HookRunner {
         var fds: [Int32] = [0, 0]
         try sys(hk_pipe2(&fds, O_CLOEXEC), "pipe")
         let argv = hook.args.isEmpty ? [hook.path] : hook.args
-        let pid = fork()
-        if pid < 0 {
-            let e = SystemError("fork")
+        var gate: [Int32] = [-1, -1]
+        if started != nil, hk_pipe2(&gate, O_CLOEXEC) != 0 {
+            let e = SystemError("pipe")
             close(fds[0])
             close(fds[1])
             throw e
         }
+        let parent = getpid()
+        let pid = fork()
+        if pid < 0 {
+            let e = SystemError("fork")
+            for fd in fds + gate where fd >= 0 { close(fd) }
+            throw e
+        }
         if pid == 0 {
+            if gate[0] >= 0 {
+                // Waits for the record; EOF without the byte: hako died first.
+                _ = setpgid(0, 0)
+                _ = hk_prctl(1 /* PR_SET_PDEATHSIG */, UInt(SIGKILL), 0, 0, 0)
+                if getppid() != parent { _exit(127) }
+                close(gate[1])
+                var go: UInt8 = 0
+                if retryEINTR({ Int32(read(gate[0], &go, 1)) }) != 1 { _exit(127) }
+            }
             dup2(fds[0], 0)
             // hako ignores SIGPIPE; the hook gets the default dispositions.
             _ = hk_unblock_all_signals()
@@ -51,6 +73,20 @@ struct HookRunner {
             _exit(127)
         }
         close(fds[0])
+        if let started {
+            _ = setpgid(pid, pid)
+            close(gate[0])
+            do { try started(pid) } catch {
+                close(gate[1])
+                close(fds[1])
+                kill(pid, SIGKILL)
+                _ = try? Exec.wait(pid, until: nil, pidfd: -1)
+                throw error
+            }
+            var go: UInt8 = 0x67
+            _ = write(gate[1], &go, 1)
+            close(gate[1])
+        }
         let pidfd = hk_pidfd_open(pid, 0)
         defer { if pidfd >= 0 { close(pidfd) } }
         let fed = HookStdin(fd: fds[1], pidfd: pidfd).feed(Array(state.serialized().utf8), until: deadline)

@@ -43,7 +43,7 @@ bundle() {
 
 wait_status() {
     local rt=$1 want=$2
-    for i in $(seq 100); do [ "$(rt_$rt state "$NAME" 2>/dev/null | jq -r .status)" = "$want" ] && return 0; sleep 0.05; done
+    for i in $(seq 600); do [ "$(rt_$rt state "$NAME" 2>/dev/null | jq -r .status)" = "$want" ] && return 0; sleep 0.05; done
     echo "$rt: $NAME never became $want" >&2; return 1
 }
 
@@ -106,7 +106,7 @@ lifecycle() {
     child=$(cat "$T/hako/rootfs/tmp/child")
     [ -n "$child" ] && kill -0 "$child"
     rt_hako kill --all "$NAME" KILL
-    for i in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
+    for i in $(seq 600); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
     ! kill -0 "$child" 2>/dev/null
     rt_hako delete "$NAME"
 }

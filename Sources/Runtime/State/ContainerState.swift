@@ -120,6 +120,7 @@ public struct ContainerState {
 public struct ProcessInfo {
     public let state: Character
     public let startTime: UInt64
+    public let processGroup: Int32
 
     public init?(pid: Int32) {
         guard pid > 0, let text = Files.readText("/proc/\(pid)/stat"),
@@ -129,6 +130,7 @@ public struct ProcessInfo {
         guard rest.count > 19, let st = rest[0].first, let t = UInt64(rest[19]) else { return nil }
         state = st
         startTime = t
+        processGroup = Int32(rest[2]) ?? 0
         pendingSignals = rest.count > 28 ? UInt64(rest[28]) ?? 0 : 0
     }
 

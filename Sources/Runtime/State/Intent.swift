@@ -37,6 +37,8 @@ public struct CreateIntent {
     /// The init, once cloned, with its start time against pid reuse.
     public var initPid: Int32 = 0
     public var initStartTime: UInt64 = 0
+    /// A hook create is running, leader of its own process group (HookRunner).
+    public var hook: (pid: Int32, startTime: UInt64) = (0, 0)
 
     public init(id: String) { self.id = id }
 
@@ -61,6 +63,7 @@ public struct CreateIntent {
         if let rootfsMountBelow { lines.append("rootfs-below \(rootfsMountBelow)") }
         lines.append("own-pid-ns " + (ownPidNamespace ? "1" : "0"))
         if initPid > 0 { lines.append("init \(initPid) \(initStartTime)") }
+        if hook.pid > 0 { lines.append("hook \(hook.pid) \(hook.startTime)") }
         return lines.map(CreateIntent.escape).joined(by: "\n") + "\n"
     }
 
@@ -93,6 +96,8 @@ public struct CreateIntent {
             case "init" where numbers.count == 2:
                 initPid = Int32(numbers[0]) ?? 0
                 initStartTime = UInt64(numbers[1]) ?? 0
+            case "hook" where numbers.count == 2:
+                hook = (Int32(numbers[0]) ?? 0, UInt64(numbers[1]) ?? 0)
             default: continue
             }
         }
@@ -140,6 +145,17 @@ public struct CreateIntent {
         s.created = created
         s.owner = owner
         return s
+    }
+
+    /// What is left of the recorded hook: the processes of its group that
+    /// started after it (a group id outlives its leader while members live).
+    var hookProcesses: [Int32] {
+        guard hook.pid > 0, thisBoot else { return [] }
+        return Files.list("/proc").compactMap { name -> Int32? in
+            guard let pid = Int32(name), let info = ProcessInfo(pid: pid), info.isAlive,
+                  info.processGroup == hook.pid, info.startTime >= hook.startTime else { return nil }
+            return pid
+        }
     }
 
     /// The directories that are the container's own, made by its create.
