@@ -3,8 +3,9 @@
 # sleeping busybox for hako, crun and runc, PARALLEL (default 100) at a time,
 # then every one deleted; one runtime after the other, on the same bundle.
 # Prints a Markdown table: the time to start them all, how many failed to
-# start, how many were running afterwards, the time to delete them all, and
-# the memory the machine had in use at the peak above what it used before
+# start, how many were running afterwards, the time to delete them all, the
+# cgroups and processes (inits still in the runtime's cgroups, which the
+# script then kills) each runtime's delete left, and the memory the machine had in use at the peak above what it used before
 # (MemTotal - MemAvailable, sampled every 50 ms: the runtimes' own processes
 # while they run plus what each container keeps: init, cgroups, mounts).
 # Called by bench/all.sh; runs alone as well (then inside
@@ -17,10 +18,19 @@ hako=${HAKO:-$here/.build/release/hako}
 [ -n "${BENCH_INSIDE:-}" ] || exec env BENCH_INSIDE=1 "$here/scripts/without-unified" "$0" "$@"
 W=$(mktemp -d /tmp/hako-many.XXXXXX)
 sampler=
+# The processes still in a runtime's cgroups (the containers' inits, which
+# this script started): what a runtime's delete left running.
+leftover() { cat /sys/fs/cgroup/pids/hako-many/$1/*/cgroup.procs 2>/dev/null || true; }
+# Kills them, and waits (5 s at most) until they have left their cgroups.
+kill_leftover() {
+    for pid in $(leftover $1); do kill -KILL "$pid" 2>/dev/null || true; done
+    n=0; while [ -n "$(leftover $1)" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+}
 cleanup() {
     [ -z "$sampler" ] || kill "$sampler" 2>/dev/null || true
     for rt in hako crun runc; do
         for id in $(rt $rt list -q 2>/dev/null); do rt $rt delete --force "$id" >/dev/null 2>&1 || true; done
+        kill_leftover $rt
     done
     find /sys/fs/cgroup/*/hako-many -depth -type d -exec rmdir {} \; 2>/dev/null || true
     rm -rf "$W"
@@ -41,8 +51,8 @@ mkbundles() { # RUNTIME: each runtime's cgroups under a parent of its own
         i=$((i + 1))
     done
 }
-echo "| runtime | start $count, s | failed to start | running after | delete $count, s | cgroups left after delete | peak memory in use above idle, MB |"
-echo "|---|---|---|---|---|---|---|"
+echo "| runtime | start $count, s | failed to start | running after | delete $count, s | cgroups left after delete | processes left after delete | peak memory in use above idle, MB |"
+echo "|---|---|---|---|---|---|---|---|"
 for rt in hako crun runc; do
     rm -rf "$W/b"; mkbundles $rt
     sync
@@ -56,15 +66,18 @@ for rt in hako crun runc; do
     running=$(rt $rt list -q 2>/dev/null | grep -c '^m' || true)
     failed=$(cat "$W/fail-$rt" 2>/dev/null | wc -l)
     s=$(now)
-    rt $rt list -q 2>/dev/null | xargs -r -P "$par" -n 10 sh -c 'for id; do "$0" --root "$1" delete --force "$id" >/dev/null 2>&1; done' \
+    rt $rt list -q 2>/dev/null | xargs -r -P "$par" -n 10 sh -c 'bin=$0 root=$1; shift; for id; do "$bin" --root "$root" delete --force "$id" >/dev/null 2>&1; done' \
         "$( [ $rt = hako ] && echo "$hako" || command -v $rt )" "$W/state-$rt"
     deleted=$(( $(now) - s ))
     kill "$sampler" 2>/dev/null || true; wait "$sampler" 2>/dev/null || true; sampler=
     peak=$(cat "$W/peak-$rt" 2>/dev/null || echo "$idle")
     left=$(rt $rt list -q 2>/dev/null | grep -c '^m' || true)
     cgleft=$(find /sys/fs/cgroup/*/hako-many/$rt -mindepth 1 -type d 2>/dev/null | wc -l)
-    awk -v rt=$rt -v s="$started" -v f="$failed" -v r="$running" -v d="$deleted" -v p="$peak" -v i="$idle" -v l="$left" -v n="$count" -v c="$cgleft" \
-        'BEGIN { printf "| %s | %.2f | %d | %d/%d | %.2f%s | %d | %.0f |\n", rt, s / 1e9, f, r, n, d / 1e9, (l > 0 ? " (" l " not deleted)" : ""), c, (p - i) / 1024 }'
+    procleft=$(leftover $rt | wc -l)
+    awk -v rt=$rt -v s="$started" -v f="$failed" -v r="$running" -v d="$deleted" -v p="$peak" -v i="$idle" -v l="$left" -v n="$count" -v c="$cgleft" -v q="$procleft" \
+        'BEGIN { printf "| %s | %.2f | %d | %d/%d | %.2f%s | %d | %d | %.0f |\n", rt, s / 1e9, f, r, n, d / 1e9, (l > 0 ? " (" l " not deleted)" : ""), c, q, (p - i) / 1024 }'
+    # What the runtime left is killed here, so the next runtime starts clean.
+    kill_leftover $rt
     find /sys/fs/cgroup/*/hako-many -depth -type d -exec rmdir {} \; 2>/dev/null || true
 done
 for rt in hako crun runc; do
