@@ -258,8 +258,10 @@ public struct Runtime {
             : try TimeNamespace.prepareForChildren(offsets: linux?.timeOffsets ?? [])
         try ProcessSettings.setAffinity(spec.process?.execCPUAffinity?.initial, field: "initial")
         // CVE-2019-5736: an init in a pid namespace that others share is
-        // visible to them until its execve; see ExecProcess for the reason.
-        if linux?.namespace(.user) == nil, linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
+        // visible to them until its execve; see ExecProcess for the reason,
+        // which holds for an init joining another container's user
+        // namespace as much as for one without a user namespace.
+        if linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
             _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
         }
         // On cgroup v2 the init starts inside its cgroup (clone3 with

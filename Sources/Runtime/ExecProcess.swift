@@ -99,12 +99,14 @@ extension Runtime {
         }
         // CVE-2019-5736: the joining process is this binary until its
         // execve, visible to the container's processes. Non-dumpable, its
-        // /proc/PID/exe (and mem, fd) is closed to them unless they hold
-        // CAP_SYS_PTRACE in the host's user namespace. In a container with
-        // its own user namespace its root is not the host's root and cannot
-        // write the binary anyway; there the process stays dumpable, so that
-        // it can still write its own /proc/self files as that user.
-        if !joins.contains(where: { $0.0 == .user }) { _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0) }
+        // /proc/PID/exe (and mem, fd, cwd) is closed to them, and so is
+        // ptrace, unless they hold CAP_SYS_PTRACE in the host's user
+        // namespace. This holds with a user namespace too: after joining
+        // it and before its setresuid the process is still the host's uid
+        // 0 with the host's root and cwd, and a container process with
+        // CAP_SYS_PTRACE in its own user namespace could otherwise reach
+        // the host through it (/proc/PID/cwd, or by tracing it).
+        _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
         // Born on the initial CPUs, before the move into the container's cgroup.
         try ProcessSettings.setAffinity(process.execCPUAffinity?.initial, field: "initial")
         let pid = hk_clone(0)

@@ -393,3 +393,31 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     [[ "$output" == *"must be mounted on an ordinary directory"* ]]
     [ -z "$(hk list -q)" ]
 }
+
+# CVE-2019-5736, the user-namespace case: between joining the container's
+# user namespace and taking its ids, an exec'd process is still the host's
+# uid 0 in the host's filesystem, and a dumpable one is open to the
+# container's root if it holds CAP_SYS_PTRACE in its own user namespace
+# (found by attacking hako: /proc/PID/cwd led to the host's /, and ptrace
+# could run syscalls as host root). runc's nsexec keeps it non-dumpable.
+@test "CVE-2019-5736-userns: an exec into a user-namespaced container is closed to its CAP_SYS_PTRACE root" {
+    attack cwdracer
+    chmod 755 "$T"  # the container's root, uid 100000 on the host, must reach its rootfs
+    mkdir -p "$B/rootfs/out" && chmod 777 "$B/rootfs/out"
+    cfg '.linux.namespaces += [{"type":"user"}]
+         | .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+         | .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
+         | .process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"])
+         | .root.readonly = false'
+    args /cwdracer /out/result
+    chown -R 100000:100000 "$B/rootfs/out"
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    wait_for "$B/rootfs/out/result"
+    for i in $(seq 150); do
+        hk exec "$NAME" /bin/true || true
+        grep -q escaped "$B/rootfs/out/result" && break
+    done
+    echo "after $i execs: $(cat "$B/rootfs/out/result")"
+    if grep -q escaped "$B/rootfs/out/result"; then return 1; fi
+    grep -q ready "$B/rootfs/out/result"
+}
