@@ -126,6 +126,12 @@ public struct Resources {
             ($0.0, Rdma(hcaHandles: try $0.1.integer("hcaHandles"), hcaObjects: try $0.1.integer("hcaObjects")))
         } ?? []
         unified = try f.stringMap("unified")
+        // These files move processes into the cgroup or kill all in it: a
+        // host pid written to cgroup.procs would join the container and die
+        // with its delete. The container's processes are hako's to place.
+        for (key, _) in unified where ["cgroup.procs", "cgroup.threads", "cgroup.kill"].contains(key) {
+            throw SpecError(f.childPath("unified") + "." + key, "moves or kills processes, which only the runtime may do")
+        }
         dropUnset()
     }
 
