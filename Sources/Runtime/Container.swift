@@ -260,8 +260,15 @@ public struct Runtime {
         // CVE-2019-5736: an init in a pid namespace that others share is
         // visible to them until its execve; see ExecProcess for the reason,
         // which holds for an init joining another container's user
-        // namespace as much as for one without a user namespace.
-        if linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
+        // namespace as much as for one without a user namespace. Without a
+        // user namespace the container's root is the host's, and a process
+        // exec'd into a created container would reach the waiting init's
+        // descriptors (the --log file, the caller's stdio) through
+        // /proc/1/fd; non-dumpable, they are closed to it. (With a new
+        // user namespace the init must stay dumpable to write its own
+        // /proc/self files as the container's root, and those descriptors
+        // are the host root's files, which that root cannot open.)
+        if linux?.namespace(.user) == nil || linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
             _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
         }
         // On cgroup v2 the init starts inside its cgroup (clone3 with

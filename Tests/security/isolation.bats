@@ -124,3 +124,16 @@ sysctl_case() {
     run hk run --bundle "$B" "$NAME"
     [[ "$output" == *"process.user.uid: 4294967295 is (uid_t)-1"* ]]
 }
+
+# Found by attacking hako: the init waiting in a created container held the
+# --log file, and a process exec'd into the container appended to the
+# host's file through /proc/1/fd. runc's waiting init holds nothing there.
+@test "while a container is created, its exec'd processes cannot reach the init's descriptors" {
+    args sleep 100
+    hk --log "$T/hako.log" create --bundle "$B" "$NAME" </dev/null >/dev/null
+    run hk exec "$NAME" sh -c 'for f in /proc/1/fd/*; do echo WRITTEN >> "$f" && echo "wrote $f"; done 2>/dev/null; true'
+    echo "exec: $output"
+    [ "$status" -eq 0 ]
+    if grep -q WRITTEN "$T/hako.log"; then echo "the host's --log file was written from inside"; return 1; fi
+    [[ "$output" != *wrote* ]]
+}
