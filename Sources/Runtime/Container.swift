@@ -264,11 +264,14 @@ public struct Runtime {
         // user namespace the container's root is the host's, and a process
         // exec'd into a created container would reach the waiting init's
         // descriptors (the --log file, the caller's stdio) through
-        // /proc/1/fd; non-dumpable, they are closed to it. (With a new
+        // /proc/1/fd; non-dumpable, they are closed to it. An init joining
+        // another's user namespace is the host's root until its setresuid,
+        // open to that container's CAP_SYS_PTRACE as an exec is. (With a new
         // user namespace the init must stay dumpable to write its own
         // /proc/self files as the container's root, and those descriptors
         // are the host root's files, which that root cannot open.)
-        if linux?.namespace(.user) == nil || linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
+        let user = linux?.namespace(.user)
+        if user == nil || user?.path != nil || linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
             _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
         }
         // On cgroup v2 the init starts inside its cgroup (clone3 with
@@ -588,6 +591,12 @@ public struct Runtime {
         let pidfd = initPid > 0 ? hk_pidfd_open(initPid, 0) : -1
         defer { if pidfd >= 0 { close(pidfd) } }
         let sameInit = pidfd >= 0 && CreateIntent.alive(initPid, s.pidStartTime)
+        // Most deletes follow a process that has exited: its cgroups are
+        // empty then and go at the first rmdir, without reading who is in
+        // each hierarchy (rmdir refuses a cgroup with processes or children).
+        var gone: Set<String> = []
+        if !sameInit { for dir in s.cgroups.reversed() where rmdir(dir) == 0 || errno == ENOENT { gone.insert(dir) } }
+        killable.removeAll { gone.contains($0) }
         if sameInit { _ = hk_pidfd_send_signal(pidfd, SIGKILL) }
         for pid in Cgroup.allPids(in: killable) { Glibc.kill(pid, SIGKILL) }
         if let intent, !intent.creatorAlive { failures += Runtime.killHook(intent) }
@@ -608,7 +617,7 @@ public struct Runtime {
         // Removed, child cgroups first, once empty: killed processes take a
         // moment to leave, and orphans must first be reaped by their new
         // parent (hako itself when it is their subreaper). Bounded: 5 s.
-        var pending = Array(s.cgroups.reversed())
+        var pending = s.cgroups.reversed().filter { !gone.contains($0) }
         var rounds = 0
         while true {
             while waitpid(-1, nil, WNOHANG) > 0 {}
