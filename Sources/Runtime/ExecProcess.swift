@@ -35,11 +35,12 @@ extension Runtime {
     public func exec(id: String, options: ExecOptions) throws -> Int32 {
         let (s, config): (ContainerState, [UInt8]) = try withState(id) { s, dir in
             switch status(of: s, in: dir) {
-            case .running, .created: return (s, try dir.createdConfig(bundle: s.bundle))
-            case .paused where options.ignorePaused: return (s, try dir.createdConfig(bundle: s.bundle))
+            case .running, .created: break
+            case .paused where options.ignorePaused: break
             case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first (or use --ignore-paused)")
             case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
             }
+            return (s, try dir.createdConfig(bundle: s.bundle))
         }
         let spec = try Spec.parse(config)
         let process = try Runtime.execProcess(options, base: spec.process)

@@ -209,10 +209,8 @@ struct ResourceWriter {
             throw SpecError(path("unified"), "needs cgroup v2, and this host has \(cgroup.layout.name) cgroups")
         }
         for (key, value) in entries {
+            // The name was checked when the resources were parsed (Resources.checkUnifiedKey).
             let field = "unified.\(key)"
-            if key.contains("/") || key.hasBytePrefix(".") || key.isEmpty {
-                throw SpecError(path(field), "is not a cgroup file name")
-            }
             if !Target(dir: dir, v2: true, writer: self).has(key) {
                 let controller = key.split(separator: ".").first.map(String.init) ?? key
                 throw SpecError(path(field), "no such cgroup file (is the \(controller) controller enabled in this cgroup v2 tree?)")

@@ -126,26 +126,28 @@ public struct Resources {
             ($0.0, Rdma(hcaHandles: try $0.1.integer("hcaHandles"), hcaObjects: try $0.1.integer("hcaObjects")))
         } ?? []
         unified = try f.stringMap("unified")
-        // These files move processes into the cgroup or kill all in it: a
-        // host pid written to cgroup.procs would join the container and die
-        // with its delete. The container's processes are hako's to place.
-        for (key, _) in unified {
-            // A file name of the cgroup's own directory, in bytes: a NUL
-            // would end the name at open(2), "cgroup.procs\u0000" naming
-            // cgroup.procs past the check below.
-            let name = key.utf8.allSatisfy { b in
-                (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x5F || b == 0x2D
-            }
-            if !name || key.utf8.first == 0x2E {
-                // Control bytes are shown escaped, as Swift writes a string literal.
-                let shown = key.utf8.contains { $0 < 0x20 || $0 == 0x7F } ? key.debugDescription : key
-                throw SpecError(f.childPath("unified") + "." + shown, "is not a cgroup file name")
-            }
-            if ["cgroup.procs", "cgroup.threads", "cgroup.kill"].contains(key) {
-                throw SpecError(f.childPath("unified") + "." + key, "moves or kills processes, which only the runtime may do")
-            }
-        }
+        for (key, _) in unified { try Resources.checkUnifiedKey(key, at: f.childPath("unified") + ".") }
         dropUnset()
+    }
+
+    /// A linux.resources.unified key must name a file of the container's
+    /// own cgroup directory, judged in bytes: a NUL would end the name at
+    /// open(2), "cgroup.procs\u0000" naming cgroup.procs. And it may not be
+    /// one of the files that move processes into the cgroup or kill all in
+    /// it: a host pid written to cgroup.procs would join the container and
+    /// die with its delete. The container's processes are hako's to place.
+    static func checkUnifiedKey(_ key: String, at prefix: String) throws {
+        let plain = !key.isEmpty && key.utf8.first != 0x2E && key.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x5F || b == 0x2D
+        }
+        if !plain {
+            // Control bytes are shown escaped, as Swift writes a string literal.
+            let shown = key.utf8.contains { $0 < 0x20 || $0 == 0x7F } ? key.debugDescription : key
+            throw SpecError(prefix + shown, "is not a cgroup file name")
+        }
+        if ["cgroup.procs", "cgroup.threads", "cgroup.kill"].contains(key) {
+            throw SpecError(prefix + key, "moves or kills processes, which only the runtime may do")
+        }
     }
 
     /// runc reads a zero as "not set" in most of these fields, and engines
