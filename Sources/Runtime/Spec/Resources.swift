@@ -141,9 +141,14 @@ public struct Resources {
             (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) || b == 0x2E || b == 0x5F || b == 0x2D
         }
         if !plain {
-            // Control bytes are shown escaped, as Swift writes a string literal.
-            let shown = key.utf8.contains { $0 < 0x20 || $0 == 0x7F } ? key.debugDescription : key
-            throw SpecError(prefix + shown, "is not a cgroup file name")
+            // A key with control bytes is named in the reason, escaped as
+            // Swift writes a string literal, and the error points at the map:
+            // a path is matched against the tree's keys byte for byte
+            // (`hako check` cuts by it), so it cannot hold the escaped form.
+            if key.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                throw SpecError(String(prefix.dropLast()), "key \(key.debugDescription) is not a cgroup file name")
+            }
+            throw SpecError(prefix + key, "is not a cgroup file name")
         }
         if ["cgroup.procs", "cgroup.threads", "cgroup.kill"].contains(key) {
             throw SpecError(prefix + key, "moves or kills processes, which only the runtime may do")
