@@ -138,7 +138,7 @@ public struct Rootfs {
                         try CopyUp.copy(from: covered, to: top, what: m.destination)
                     }
                     if let mode = inherited {
-                        try at(m.destination) { try sys(chmod($0, mode), "chmod the tmpfs on \(m.destination) to its mount point's mode") }
+                        _ = try at(m.destination) { try sys(chmod($0, mode), "chmod the tmpfs on \(m.destination) to its mount point's mode") }
                     }
                 }
                 try applyAfterMount(m.destination, opts)
