@@ -244,7 +244,7 @@ public struct Runtime {
             cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
             poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
             hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
-            rootfsMountBelow: rootfsMount)
+            rootfsMountBelow: rootfsMount, created: intent.created, owner: intent.owner)
 
         // Joining a pid namespace only affects children: enter it for the
         // clone and step back out, so that hooks still run in ours.
@@ -323,7 +323,7 @@ public struct Runtime {
         // recording exits by itself when its sync channel closes.
         intent.initPid = pid
         intent.initStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
-        try dir.writeIntent(intent)
+        try dir.appendIntent(intent.initLine)
         try logger.step("init recorded")
 
         if let linux, linux.namespace(.user) != nil, linux.namespace(.user)?.path == nil {
@@ -335,12 +335,10 @@ public struct Runtime {
         try IdmappedMounts.send(spec.mounts, bundle: bundle, initPid: pid, hostBinds: hostBinds, over: sync)
         var state = base
         state.pid = pid
-        state.created = intent.created
-        state.owner = intent.owner
         if spec.hooks.runDuringCreate {
             // A hook may ask `hako state` about this container (readers take
             // no lock): it must find it, "creating", while create runs.
-            state.pidStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
+            state.pidStartTime = intent.initStartTime
             state.creating = true
             try dir.write(state)
             state.creating = false
@@ -357,13 +355,13 @@ public struct Runtime {
                 // hook leaves a group that delete finds and kills.
                 let record: (Int32) throws -> Void = { hookPid in
                     intent.hook = (hookPid, ProcessInfo(pid: hookPid)?.startTime ?? 0)
-                    try dir.writeIntent(intent)
+                    try dir.appendIntent(intent.hookLine)
                 }
                 try HookRunner(state: state.ociJSON(status: .created), started: record).run(spec.hooks.prestart, kind: "prestart")
                 try HookRunner(state: state.ociJSON(status: .creating), started: record).run(spec.hooks.createRuntime, kind: "createRuntime")
                 if intent.hook.pid > 0 {
                     intent.hook = (0, 0)
-                    try dir.writeIntent(intent)
+                    try dir.appendIntent(intent.hookLine)
                 }
                 try logger.step("prestart and createRuntime hooks done")
                 try sync.send(.ok)
@@ -376,7 +374,7 @@ public struct Runtime {
             break
         }
         try logger.step("init ready")
-        state.pidStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
+        state.pidStartTime = intent.initStartTime
         try dir.write(state)
         try logger.step("state written")
         if let pidFile = options.pidFile {

@@ -94,13 +94,13 @@ public struct ContainerState {
 
     public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],
                 pidStartTime: UInt64, cgroups: [String], cgroupPath: String, ownPidNamespace: Bool, poststop: JSON, freezer: String?,
-                hasProcess: Bool, poststart: JSON, rootfsMountBelow: Int?) {
+                hasProcess: Bool, poststart: JSON, rootfsMountBelow: Int?, created: String, owner: String) {
         self.id = id
         self.pid = pid
         self.bundle = bundle
         self.rootfs = rootfs
-        self.created = Clock.rfc3339Now()
-        self.owner = ContainerState.userName(getuid())
+        self.created = created
+        self.owner = owner
         self.annotations = annotations
         self.pidStartTime = pidStartTime
         self.cgroups = cgroups

@@ -4,9 +4,13 @@
 // have made, so `delete` can remove it all; and if state.json is damaged
 // later, the record still names the container's init and cgroups.
 //
-// The record is rewritten whole (temporary file and rename), so a reader on
-// the running kernel sees the old record or the new one, never half of one.
-// It is not fsync'ed: what it guards (processes, cgroups, mounts) does not
+// The record is written once, into the state directory create has just made,
+// and what create learns later (the init's pid, a hook's) is appended as a
+// line, the last line of a key winning: one small write each, no temporary
+// file and rename per step of every `run`. A reader sees a record that may
+// end early, never a wrong one: a line without its newline is not trusted,
+// and a record cut before its first line is no record, as before create wrote
+// it. It is not fsync'ed: what it guards (processes, cgroups, mounts) does not
 // survive the kernel, and a durable write costs 8-12 ms on this kind of disk.
 // The boot id tells a record from before a reboot, whose things are all gone.
 //
@@ -62,10 +66,14 @@ public struct CreateIntent {
         if let freezer { lines.append("freezer " + freezer) }
         if let rootfsMountBelow { lines.append("rootfs-below \(rootfsMountBelow)") }
         lines.append("own-pid-ns " + (ownPidNamespace ? "1" : "0"))
-        if initPid > 0 { lines.append("init \(initPid) \(initStartTime)") }
-        if hook.pid > 0 { lines.append("hook \(hook.pid) \(hook.startTime)") }
+        if initPid > 0 { lines.append(initLine) }
+        if hook.pid > 0 { lines.append(hookLine) }
         return lines.map(CreateIntent.escape).joined(by: "\n") + "\n"
     }
+
+    /// The lines appended as create goes on (numbers only: nothing to escape).
+    var initLine: String { "init \(initPid) \(initStartTime)" }
+    var hookLine: String { "hook \(hook.pid) \(hook.startTime)" }
 
     /// Reads what can be read; nil if not even the first line is a record's.
     init?(parsing text: String, id: String) {
@@ -137,14 +145,11 @@ public struct CreateIntent {
 
     /// The state this record can stand in for when state.json is missing or damaged.
     func standIn() -> ContainerState {
-        var s = ContainerState(
+        ContainerState(
             id: id, pid: thisBoot ? initPid : 0, bundle: bundle, rootfs: rootfs, annotations: [],
             pidStartTime: initStartTime, cgroups: cgroups, cgroupPath: cgroupPath, ownPidNamespace: ownPidNamespace,
             poststop: .array([]), freezer: freezer, hasProcess: true, poststart: .array([]),
-            rootfsMountBelow: rootfsMountBelow)
-        s.created = created
-        s.owner = owner
-        return s
+            rootfsMountBelow: rootfsMountBelow, created: created, owner: owner)
     }
 
     /// What is left of the recorded hook: the processes of its group that
@@ -163,9 +168,21 @@ public struct CreateIntent {
 }
 
 extension ContainerDir {
-    /// Replaces the record: afterwards any reader sees the new one.
+    /// Writes the first record; there is none yet in a new state directory.
     func writeIntent(_ intent: CreateIntent) throws {
-        try Files.writeAtomically(CreateIntent.fileName, intent.serialized(), at: fd)
+        try writeIntentBytes(intent.serialized(), flags: O_CREAT | O_EXCL)
+    }
+
+    /// Adds a line to the record (its key overrides earlier lines of it).
+    func appendIntent(_ line: String) throws {
+        try writeIntentBytes(line + "\n", flags: O_APPEND)
+    }
+
+    private func writeIntentBytes(_ text: String, flags: Int32) throws {
+        let f = openat(fd, CreateIntent.fileName, O_WRONLY | O_CLOEXEC | flags, 0o600)
+        if f < 0 { throw SystemError("open \(CreateIntent.fileName) in the state directory") }
+        defer { close(f) }
+        try Files.writeAll(f, Array(text.utf8), CreateIntent.fileName)
     }
 
     public func readIntent() -> CreateIntent? {
