@@ -239,12 +239,13 @@ public struct Runtime {
         }
         let (parentEnd, childEnd) = try socketPair()
         let sync = SyncChannel(fd: parentEnd)
-        let base = ContainerState(
+        var base = ContainerState(
             id: id, pid: 0, bundle: bundle, rootfs: rootfsPath, annotations: spec.annotations, pidStartTime: 0,
             cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
             poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
             hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
             rootfsMountBelow: rootfsMount)
+        base.noNewKeyring = options.noNewKeyring
 
         // Joining a pid namespace only affects children: enter it for the
         // clone and step back out, so that hooks still run in ours.

@@ -58,11 +58,12 @@ extension Runtime {
             seccomp = try SeccompFilter(sc, profile: profile, cacheDir: store.seccompCache, logger: logger)
         }
 
-        // The init's namespaces that differ from ours, user first: joining
-        // it gives the capabilities the others' owners ask for.
+        // The init's namespaces that differ from ours, of every type hako
+        // knows (a new type is joined without a list to update here), user
+        // first: joining it gives the capabilities the others' owners ask for.
         var joins: [(NamespaceType, Int32)] = []
         defer { for (_, fd) in joins { close(fd) } }
-        for type in [NamespaceType.user, .mount, .ipc, .uts, .network, .cgroup, .time, .pid] {
+        for type in NamespaceType.joinOrder {
             let theirs = "/proc/\(s.pid)/ns/\(type.procName)"
             var a = stat(), b = stat()
             guard stat(theirs, &a) == 0 else { continue }
@@ -242,6 +243,8 @@ struct ExecChild {
             try sys(hk_setresgid(0, 0, 0), "setresgid 0 in the container's user namespace")
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in the container's user namespace")
         }
+        // The init's keyring, as runc's exec joins it; the permissions are the init's to set.
+        if !state.noNewKeyring { try EnterContainer.joinSessionKeyring(id: state.id, setSearch: false) }
         // Joining the mount namespace put us at its root; without one, the container's root is the init's.
         if !joins.contains(where: { $0.0 == .mount }) {
             try sys(chroot("/proc/\(state.pid)/root"), "chroot into the container")
@@ -252,45 +255,12 @@ struct ExecChild {
             terminal = try Terminal.setup(consoleSocket: console, size: process.consoleSize, console: false)
         }
         if let console { close(console) }
-        try Credentials.applyRlimits(process.rlimits)
-        if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
-        try ProcessSettings.apply(process, linux: nil)
-        _ = setsid()
-        try terminal?.attach()
-        let holdSysAdmin = seccomp != nil && !process.noNewPrivileges && process.capabilities.map { !$0.effective.contains(21) } == true
-        let seccompFirst = seccomp != nil && !process.noNewPrivileges && process.capabilities == nil && process.user.uid != 0
-        if let seccomp, seccompFirst { try install(seccomp) }
-        // The cwd is entered before the user and capabilities change (runc's
-        // finalizeNamespace), and again after only if that was refused.
-        let inCwd = try Rootfs.changeDirectoryBeforeUser(process.cwd)
-        try Credentials.apply(user: process.user, capabilities: process.capabilities,
-                              noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
-        umask(mode_t(process.user.umask ?? 0o022))
-        if !inCwd { try Rootfs.changeDirectory(process.cwd) }
-        var env = process.env
-        if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
-        let executable = try Exec.find(process.args.first ?? "", env: env)
+        let enter = EnterContainer(process: process, linux: spec.linux, seccomp: seccomp, agent: agent,
+                                   listenerPid: getpid(), state: state, status: .running, logger: logger)
+        let ready = try enter.prepare(terminal: terminal)
         try sync.send(.ready)
-
-        let keep = 3 + Int32(preserveFds)
-        for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
-        _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
-        _ = hk_default_signal_handlers()
-        try ProcessSettings.setAffinity(process.execCPUAffinity?.final, field: "final")
-        try SecurityLabels.setExecLabels(process, logger: logger)
-        if let seccomp, !seccompFirst {
-            try install(seccomp)
-            if holdSysAdmin, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
-        }
-        _ = hk_unblock_all_signals()
-        Exec.execve(executable, process.args, env)
-        throw SystemError("exec \(executable)")
-    }
-
-    func install(_ filter: SeccompFilter) throws {
-        let payload = SeccompListener.message(pid: getpid(), metadata: spec.linux?.seccomp?.listenerMetadata,
-                                              state: state.ociJSON(status: .running))
-        try SeccompListener(agent: agent, payload: payload).install(filter)
+        let e = try enter.exec(ready, passed: preserveFds)
+        throw SystemError("exec \(ready.executable)", errno: e)
     }
 }
 
