@@ -33,46 +33,17 @@ public struct ExecOptions {
 extension Runtime {
     /// Starts the process; returns its exit code, or 0 with --detach once it runs.
     public func exec(id: String, options: ExecOptions) throws -> Int32 {
-        let (s, config): (ContainerState, [UInt8]) = try withState(id) { s, dir in
-            switch status(of: s, in: dir) {
-            case .running, .created: break
-            case .paused where options.ignorePaused: break
-            case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first (or use --ignore-paused)")
-            case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
-            }
-            return (s, try dir.createdConfig(bundle: s.bundle))
-        }
-        let spec = try Spec.parse(config)
+        let (s, spec) = try execTarget(id: id, options: options)
         let process = try Runtime.execProcess(options, base: spec.process)
         let cgroupDirs = try s.cgroup.directories(forExec: options.cgroups)
         try SecurityLabels.validate(process)
-        // Without --console-socket the terminal is relayed by hako in the
-        // foreground (Terminal/Foreground.swift); detached, runc refuses it.
-        let ttyField = options.processFile.map { "\($0): terminal" } ?? "exec --tty"
-        if process.terminal, options.consoleSocket == nil {
-            if options.detach { throw RuntimeError("\(ttyField): cannot allocate tty if hako will detach without setting console socket (--console-socket)") }
-            try HostConsole.find(field: ttyField).close()
-        }
+        let ttyField = try Runtime.checkExecTerminal(process, options: options)
         var seccomp: SeccompFilter? = nil
         if let sc = spec.linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
             seccomp = try SeccompFilter(sc, profile: profile, cacheDir: store.seccompCache, logger: logger)
         }
-
-        // The init's namespaces that differ from ours, of every type hako
-        // knows (a new type is joined without a list to update here), user
-        // first: joining it gives the capabilities the others' owners ask for.
-        var joins: [(NamespaceType, Int32)] = []
+        let joins = try Runtime.openInitNamespaces(s)
         defer { for (_, fd) in joins { close(fd) } }
-        for type in NamespaceType.joinOrder {
-            let theirs = "/proc/\(s.pid)/ns/\(type.procName)"
-            var a = stat(), b = stat()
-            guard stat(theirs, &a) == 0 else { continue }
-            if stat("/proc/self/ns/\(type.procName)", &b) == 0, a.st_ino == b.st_ino, a.st_dev == b.st_dev { continue }
-            joins.append((type, try sys(open(theirs, O_RDONLY | O_CLOEXEC), "open \(theirs)")))
-        }
-        // Re-check the init after opening: a recycled pid must not be joined.
-        guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container \"\(id)\" has stopped") }
-
         var console: Int32? = nil
         var foreground: ForegroundTerminal? = nil
         defer { foreground?.close() }
@@ -93,6 +64,70 @@ extension Runtime {
         if !options.detach { _ = hk_block_all_signals() }
         let (parentEnd, childEnd) = try socketPair()
         defer { close(parentEnd) }
+        let pid = try cloneExec(process, joins: joins, childEnd: childEnd) {
+            close(parentEnd)
+            ExecChild(process: process, joins: joins.filter { $0.0 != .pid }, sync: SyncChannel(fd: childEnd),
+                      console: console, agent: agent, seccomp: seccomp, state: s, spec: spec,
+                      preserveFds: options.preserveFds, logger: logger).run()
+        }
+        try Runtime.startExecChild(pid, sync: SyncChannel(fd: parentEnd), cgroupDirs: cgroupDirs, state: s)
+        if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
+        if options.detach { return 0 }
+        return try Runtime.waitForExec(pid, foreground: foreground, ttyField: ttyField)
+    }
+
+    /// The container, which must be running or created (or paused with
+    /// --ignore-paused), and the config it was created with.
+    func execTarget(id: String, options: ExecOptions) throws -> (ContainerState, Spec) {
+        let (s, config): (ContainerState, [UInt8]) = try withState(id) { s, dir in
+            switch status(of: s, in: dir) {
+            case .running, .created: break
+            case .paused where options.ignorePaused: break
+            case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first (or use --ignore-paused)")
+            case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
+            }
+            return (s, try dir.createdConfig(bundle: s.bundle))
+        }
+        return (s, try Spec.parse(config))
+    }
+
+    /// Without --console-socket the terminal is relayed by hako in the
+    /// foreground (Terminal/Foreground.swift); detached, runc refuses it.
+    /// Returns the field errors about the terminal name.
+    static func checkExecTerminal(_ process: Process, options: ExecOptions) throws -> String {
+        let ttyField = options.processFile.map { "\($0): terminal" } ?? "exec --tty"
+        if process.terminal, options.consoleSocket == nil {
+            if options.detach { throw RuntimeError("\(ttyField): cannot allocate tty if hako will detach without setting console socket (--console-socket)") }
+            try HostConsole.find(field: ttyField).close()
+        }
+        return ttyField
+    }
+
+    /// The init's namespaces that differ from ours, of every type hako
+    /// knows (a new type is joined without a list to update here), user
+    /// first: joining it gives the capabilities the others' owners ask for.
+    /// Opened before the clone; the init is re-checked after, so that a
+    /// recycled pid is never joined.
+    static func openInitNamespaces(_ s: ContainerState) throws -> [(NamespaceType, Int32)] {
+        var joins: [(NamespaceType, Int32)] = []
+        do {
+            for type in NamespaceType.joinOrder {
+                let theirs = "/proc/\(s.pid)/ns/\(type.procName)"
+                var a = stat(), b = stat()
+                guard stat(theirs, &a) == 0 else { continue }
+                if stat("/proc/self/ns/\(type.procName)", &b) == 0, a.st_ino == b.st_ino, a.st_dev == b.st_dev { continue }
+                joins.append((type, try sys(open(theirs, O_RDONLY | O_CLOEXEC), "open \(theirs)")))
+            }
+            guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container \"\(s.id)\" has stopped") }
+        } catch {
+            for (_, fd) in joins { close(fd) }
+            throw error
+        }
+        return joins
+    }
+
+    /// Clones the process that runs `child`, in the container's pid namespace.
+    func cloneExec(_ process: Process, joins: [(NamespaceType, Int32)], childEnd: Int32, child: () -> Never) throws -> Int32 {
         // The pid namespace is joined for the clone only, as in create.
         var ownPid: Int32 = -1
         if let pidJoin = joins.first(where: { $0.0 == .pid })?.1 {
@@ -112,12 +147,7 @@ extension Runtime {
         // Born on the initial CPUs, before the move into the container's cgroup.
         try ProcessSettings.setAffinity(process.execCPUAffinity?.initial, field: "initial")
         let pid = hk_clone(0)
-        if pid == 0 {
-            close(parentEnd)
-            ExecChild(process: process, joins: joins.filter { $0.0 != .pid }, sync: SyncChannel(fd: childEnd),
-                      console: console, agent: agent, seccomp: seccomp, state: s, spec: spec,
-                      preserveFds: options.preserveFds, logger: logger).run()
-        }
+        if pid == 0 { child() }
         let cloneErrno = errno
         close(childEnd)
         if ownPid >= 0 {
@@ -125,7 +155,12 @@ extension Runtime {
             close(ownPid)
         }
         if pid < 0 { throw SystemError("clone", errno: cloneErrno) }
-        let sync = SyncChannel(fd: parentEnd)
+        return pid
+    }
+
+    /// Moves the process into the container's cgroup, lets it go on, and
+    /// waits until it has exec'd; kills it if any of that fails.
+    static func startExecChild(_ pid: Int32, sync: SyncChannel, cgroupDirs: [String], state s: ContainerState) throws {
         do {
             try Cgroup.add(pid: pid, to: cgroupDirs, initPid: s.pid, unifiedRoot: s.cgroup.layout.unifiedRoot)
             try sync.send(.go)
@@ -138,8 +173,10 @@ extension Runtime {
             _ = retryEINTR { waitpid(pid, &st, 0) }
             throw error
         }
-        if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
-        if options.detach { return 0 }
+    }
+
+    /// The exit code, relaying the foreground terminal if there is one.
+    static func waitForExec(_ pid: Int32, foreground: ForegroundTerminal?, ttyField: String) throws -> Int32 {
         let exited: () -> Int32? = {
             var st: Int32 = 0
             return waitpid(pid, &st, WNOHANG) == pid ? st : nil
@@ -155,6 +192,7 @@ extension Runtime {
         defer { relay.end() }
         return Exec.exitCode(relay.run(forwardingTo: pid, exited: exited))
     }
+
 
     /// The process to run: --process FILE as given, or the container's
     /// process with the command line's arguments and flags applied.
