@@ -45,6 +45,33 @@ final class ExecTests: ContainerTestCase {
         XCTAssertEqual(r.out, "create\n", "a bundle without config.json: \(r.err)")
     }
 
+    /// The init's steps that runc's exec (setns_init_linux.go) takes as
+    /// well: hako's exec once dropped linux.personality, linux.memoryPolicy
+    /// and the session keyring.
+    func testExecGetsTheInitsPersonalityMemoryPolicyAndKeyring() throws {
+        guard FileManager.default.fileExists(atPath: "/proc/self/numa_maps") else {
+            throw XCTSkip("this kernel has no NUMA support (no /proc/self/numa_maps): exec's memory policy is NOT tested")
+        }
+        var expected = ["interleave"]
+        var lines = ["grep -q interleave /proc/self/numa_maps && echo interleave"]
+        #if arch(x86_64)
+        expected.append("i686")
+        lines.append("uname -m")
+        #endif
+        let b = running {
+            $0[["linux", "personality"]] = .object([("domain", .string("LINUX32"))])
+            $0[["linux", "memoryPolicy"]] = .object([("mode", .string("MPOL_INTERLEAVE")), ("nodes", .string("0"))])
+            // /proc/keys is masked by default.
+            $0[["linux", "maskedPaths"]] = .array([])
+        }
+        let r = Harness.hako(["exec", b.id, "sh", "-c", lines.joined(separator: "; ")])
+        XCTAssertEqual(r.out.split(separator: "\n").map(String.init), expected, r.err)
+        // The init's keyring lets only its possessors, and root, view it:
+        // uid 1000 sees it in /proc/keys only if it is its session keyring.
+        let keys = Harness.hako(["exec", "--user", "1000", b.id, "grep", "-c", "_ses.\(b.id)", "/proc/keys"])
+        XCTAssertEqual(keys.out, "1\n", "exec joins the container's session keyring, as runc's does: \(keys.err)")
+    }
+
     func testProcessFile() throws {
         let b = running()
         let file = b.dir + "/process.json"

@@ -34,7 +34,32 @@ struct ResourceWriter {
         }
 
         func has(_ file: String) -> Bool {
-            Files.exists(dir + "/" + file) || (writer.plan.probing && !Files.exists(dir))
+            if Files.exists(dir + "/" + file) { return true }
+            guard writer.plan.probing, !Files.exists(dir) else { return false }
+            return v2 || ResourceWriter.Target.ancestorHas(file, below: dir)
+        }
+
+        /// For `check`, which plans a v1 cgroup create has not made yet: a v1
+        /// cgroup shows its hierarchy's interface files, so the nearest
+        /// existing ancestor answers (on this host a kernel without CFQ or
+        /// BFQ has no weight file, and check must say so as create does). The
+        /// hierarchy's root lacks the files a controller keeps off it (the
+        /// weights): there BFQ counts as present when any of its files is.
+        /// (A v2 cgroup's files depend on its parent's subtree_control, which
+        /// create writes, so there a missing directory still means "maybe".)
+        static func ancestorHas(_ file: String, below dir: String) -> Bool {
+            var d = dir
+            while let slash = d.utf8.lastIndex(of: UInt8(ascii: "/")), slash != d.utf8.startIndex {
+                d = String(d[..<slash])
+                guard Files.exists(d) else { continue }
+                if Files.exists(d + "/" + file) { return true }
+                let parent = d.utf8.lastIndex(of: UInt8(ascii: "/")).map { String(d[..<$0]) } ?? "/"
+                let isRoot = !Files.exists(parent + "/cgroup.procs")
+                guard isRoot else { return false }
+                if file.hasBytePrefix("blkio.bfq.") { return Files.list(d).contains { $0.hasBytePrefix("blkio.bfq.") } }
+                return false
+            }
+            return true
         }
         func read(_ file: String) -> String? {
             Files.readText(dir + "/" + file).map { $0.trimmingWhitespace }

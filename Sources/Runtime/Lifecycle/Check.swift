@@ -110,11 +110,20 @@ public struct BundleCheck {
 
     // MARK: the host
 
+    /// What this host lacks for the config: each part is one function below.
     func hostProblems(_ spec: Spec) -> [Problem] {
+        var out = processProblems(spec) + mountProblems(spec) + hookProblems(spec)
+        if let linux = spec.linux {
+            out += kernelProblems(linux) + resourceProblems(linux) + idMappingProblems(linux)
+        }
+        return out + seccompProblems(spec)
+    }
+
+    /// The program, as the init would find it, and rlimits above the host's.
+    func processProblems(_ spec: Spec) -> [Problem] {
         var out: [Problem] = []
         func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
         let rootfs = spec.root.map { $0.path.hasBytePrefix("/") ? cleanPath($0.path) : joinPath(bundle, $0.path) } ?? bundle
-
         if let p = spec.process {
             if let name = p.args.first, let why = BundleCheck.unrunnable(name, env: p.env, rootfs: rootfs) {
                 add("process.args[0]", why)
@@ -126,6 +135,13 @@ public struct BundleCheck {
                 }
             }
         }
+        return out
+    }
+
+    /// Bind sources that do not exist, file systems the kernel lacks.
+    func mountProblems(_ spec: Spec) -> [Problem] {
+        var out: [Problem] = []
+        func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
         for (k, m) in spec.mounts.enumerated() where m.type == "bind" || m.options.contains("bind") || m.options.contains("rbind") {
             guard let source = m.source else { continue }
             let path = source.hasBytePrefix("/") ? source : joinPath(bundle, source)
@@ -138,12 +154,25 @@ public struct BundleCheck {
                 add("mounts[\(k)].type", "this kernel has no \"\(type)\" file system (/proc/filesystems)")
             }
         }
+        return out
+    }
+
+    /// Hooks that cannot be run.
+    func hookProblems(_ spec: Spec) -> [Problem] {
+        var out: [Problem] = []
+        func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
         for (kind, hooks) in spec.hooks.all {
             for (k, h) in hooks.enumerated() where access(h.path, X_OK) != 0 {
                 add("hooks.\(kind)[\(k)].path", "\(h.path) is not an executable file: \(SystemError.describe(errno))")
             }
         }
-        guard let linux = spec.linux else { return out }
+        return out
+    }
+
+    /// Namespaces, sysctls and CPUs this kernel lacks.
+    func kernelProblems(_ linux: Linux) -> [Problem] {
+        var out: [Problem] = []
+        func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
         for (k, ns) in linux.namespaces.enumerated() {
             if access("/proc/self/ns/" + ns.type.procName, F_OK) != 0 {
                 add("linux.namespaces[\(k)].type", "this kernel has no \(ns.type.rawValue) namespaces")
@@ -169,6 +198,13 @@ public struct BundleCheck {
                 break
             }
         }
+        return out
+    }
+
+    /// Cgroup controllers the resources need, and what create's writer would refuse.
+    func resourceProblems(_ linux: Linux) -> [Problem] {
+        var out: [Problem] = []
+        func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
         if let r = linux.resources {
             let cgroup = Cgroup(layout: CgroupLayout.detect(), path: "/")
             var missing = false
@@ -184,6 +220,13 @@ public struct BundleCheck {
                 do { try writer.planWrites(r) } catch let e as SpecError { add(e.path, e.reason) } catch { add("linux.resources", "\(error)") }
             }
         }
+        return out
+    }
+
+    /// Id mappings a caller without root may not use.
+    func idMappingProblems(_ linux: Linux) -> [Problem] {
+        var out: [Problem] = []
+        func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
         if getuid() != 0 {
             for (name, maps, file) in [("uidMappings", linux.uidMappings, "/etc/subuid"), ("gidMappings", linux.gidMappings, "/etc/subgid")] {
                 let own = name == "uidMappings" ? getuid() : getgid()
@@ -193,7 +236,7 @@ public struct BundleCheck {
                 }
             }
         }
-        return out + seccompProblems(spec)
+        return out
     }
 
     /// Why `name` cannot be executed in the rootfs, as the init's execve

@@ -132,11 +132,53 @@ public struct Runtime {
         return rootfs
     }
 
+    /// create's steps, from the state directory to an init waiting for start.
     func spawn(id: String, spec: Spec, bundle: String, rootfsPath: String, dir: ContainerDir,
                options: CreateOptions, undo: inout Undo) throws -> Created {
         let linux = spec.linux
-        let layout = CgroupLayout.detect()
-        var cgroup = Cgroup(layout: layout, path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
+        var cgroup = Cgroup(layout: CgroupLayout.detect(), path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
+        var intent = try recordIntent(id: id, linux: linux, bundle: bundle, rootfsPath: rootfsPath,
+                                      cgroup: cgroup, dir: dir, undo: &undo)
+        try makeCgroup(&cgroup, linux: linux, undo: &undo)
+        let seccomp = try compileSeccomp(spec)
+        let fifoPath = try makeFifos(spec, dir: dir, options: options)
+        let (consoleFD, foregroundTerminal) = try openConsole(spec, options: options, undo: &undo)
+        defer { if let consoleFD { close(consoleFD) } }
+        let (joins, flags) = try openNamespaces(linux)
+        defer { for (_, fd) in joins { close(fd) } }
+        let (parentEnd, childEnd) = try socketPair()
+        let sync = SyncChannel(fd: parentEnd)
+        var base = ContainerState(
+            id: id, pid: 0, bundle: bundle, rootfs: rootfsPath, annotations: spec.annotations, pidStartTime: 0,
+            cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
+            poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
+            hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
+            rootfsMountBelow: intent.rootfsMountBelow, created: intent.created, owner: intent.owner)
+        base.noNewKeyring = options.noNewKeyring
+        let (pid, joinedAtClone) = try cloneInit(spec, cgroup: cgroup, flags: flags, joins: joins, parentEnd: parentEnd,
+                                                 childEnd: childEnd, dir: dir, undo: &undo) {
+            ContainerInit(spec: spec, rootfsPath: rootfsPath, bundle: bundle, cgroup: cgroup, sync: SyncChannel(fd: childEnd), fifoPath: fifoPath,
+                          consoleSocket: consoleFD, joins: joins, options: options, hookBase: base, seccomp: seccomp,
+                          logger: logger).run()
+        }
+        try logger.step("init cloned")
+        var state = try startInit(pid, spec: spec, bundle: bundle, base: base, intent: &intent, cgroup: cgroup,
+                                  joinedAtClone: joinedAtClone, dir: dir, sync: sync)
+        try awaitReady(pid, spec: spec, state: state, intent: intent, dir: dir, sync: sync)
+        try logger.step("init ready")
+        state.pidStartTime = intent.initStartTime
+        try dir.write(state)
+        try logger.step("state written")
+        if let pidFile = options.pidFile {
+            try Files.writeAtomically(absolutePath(pidFile), String(decimal: pid), mode: 0o644)
+        }
+        return Created(pid: pid, sync: sync, state: state, terminal: foregroundTerminal)
+    }
+
+    /// Written before anything is made: whatever point a SIGKILL stops
+    /// create at, delete finds all it may have made (Intent.swift).
+    func recordIntent(id: String, linux: Linux?, bundle: String, rootfsPath: String, cgroup: Cgroup,
+                      dir: ContainerDir, undo: inout Undo) throws -> CreateIntent {
         var rootfsMount: Int? = nil
         if linux?.namespace(.mount) == nil {
             // The init mounts on a bind of the rootfs in our namespace
@@ -146,8 +188,6 @@ public struct Runtime {
             rootfsMount = below
             undo.add { Runtime.detachRootfsBind(rootfsPath, below: below) }
         }
-        // Written before anything is made: whatever point a SIGKILL stops
-        // create at, delete finds all it may have made (Intent.swift).
         var intent = CreateIntent(id: id)
         intent.bootID = CreateIntent.currentBootID()
         intent.creator = (getpid(), ProcessInfo(pid: getpid())?.startTime ?? 0)
@@ -163,6 +203,12 @@ public struct Runtime {
         intent.ownPidNamespace = linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil
         try dir.writeIntent(intent)
         try logger.step("intent recorded")
+        return intent
+    }
+
+    /// The container's cgroup, made and limited; none for rootless hako
+    /// that may make none.
+    func makeCgroup(_ cgroup: inout Cgroup, linux: Linux?, undo: inout Undo) throws {
         var madeCgroups: [String] = []
         do {
             madeCgroups = try cgroup.create()
@@ -188,64 +234,74 @@ public struct Runtime {
             try cgroup.apply(linux?.resources, logger: logger)
         }
         try logger.step("cgroup resources written")
+    }
 
-        // Compiled (or taken from the cache) here, before clone: the init
-        // only installs the bytes.
-        var seccomp: SeccompFilter? = nil
-        if let s = linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
-            seccomp = try SeccompFilter(s, profile: profile, cacheDir: store.seccompCache, logger: logger)
-            try logger.step("seccomp filter ready")
-        }
+    /// Compiled (or taken from the cache) here, before clone: the init
+    /// only installs the bytes.
+    func compileSeccomp(_ spec: Spec) throws -> SeccompFilter? {
+        guard let s = spec.linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] else { return nil }
+        let seccomp = try SeccompFilter(s, profile: profile, cacheDir: store.seccompCache, logger: logger)
+        try logger.step("seccomp filter ready")
+        return seccomp
+    }
 
-        var fifoPath: String? = nil
-        if !options.foreground {
-            try sys(mkfifoat(dir.fd, "exec.fifo", 0o600), "mkfifo exec.fifo")
-            fifoPath = dir.fifoPath
-            if !spec.hooks.startContainer.isEmpty {
-                try sys(mkfifoat(dir.fd, "hooks.fifo", 0o600), "mkfifo hooks.fifo")
-            }
+    /// exec.fifo, which `start` writes, and hooks.fifo for startContainer's
+    /// outcome; none for `run` in the foreground. Returns exec.fifo's path.
+    func makeFifos(_ spec: Spec, dir: ContainerDir, options: CreateOptions) throws -> String? {
+        if options.foreground { return nil }
+        try sys(mkfifoat(dir.fd, "exec.fifo", 0o600), "mkfifo exec.fifo")
+        if !spec.hooks.startContainer.isEmpty {
+            try sys(mkfifoat(dir.fd, "hooks.fifo", 0o600), "mkfifo hooks.fifo")
         }
-        var consoleFD: Int32? = nil
-        var foregroundTerminal: ForegroundTerminal? = nil
+        return dir.fifoPath
+    }
+
+    /// The console socket, or a terminal hako relays in the foreground.
+    func openConsole(_ spec: Spec, options: CreateOptions, undo: inout Undo) throws -> (Int32?, ForegroundTerminal?) {
         if let sock = options.consoleSocket {
             let fd = hk_connect_unix(sock)
             if fd < 0 { throw SystemError("connect to console socket \(sock)") }
-            consoleFD = fd
+            return (fd, nil)
         } else if options.foreground, spec.process?.terminal == true {
             let t = try ForegroundTerminal.open()
             undo.add { t.close() }
-            foregroundTerminal = t
-            consoleFD = try t.theirsCopy()
+            return (try t.theirsCopy(), t)
         }
-        defer { if let consoleFD { close(consoleFD) } }
+        return (nil, nil)
+    }
 
+    /// The namespaces to join, opened and checked, and the clone flags of the new ones.
+    func openNamespaces(_ linux: Linux?) throws -> ([(NamespaceType, Int32)], Int32) {
         var joins: [(NamespaceType, Int32)] = []
-        defer { for (_, fd) in joins { close(fd) } }
         var flags: Int32 = 0
-        for (k, ns) in (linux?.namespaces ?? []).enumerated() {
-            if let path = ns.path {
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                if fd < 0 { throw SpecError("linux.namespaces[\(k)].path", SystemError("open \(path)").description) }
-                joins.append((ns.type, fd))
-                // config-linux.md: an error if path is not a namespace of this type.
-                if hk_ns_type(fd) != ns.type.cloneFlag {
-                    throw SpecError("linux.namespaces[\(k)].path", "\(path) is not a \(ns.type.rawValue) namespace")
+        do {
+            for (k, ns) in (linux?.namespaces ?? []).enumerated() {
+                if let path = ns.path {
+                    let fd = open(path, O_RDONLY | O_CLOEXEC)
+                    if fd < 0 { throw SpecError("linux.namespaces[\(k)].path", SystemError("open \(path)").description) }
+                    joins.append((ns.type, fd))
+                    // config-linux.md: an error if path is not a namespace of this type.
+                    if hk_ns_type(fd) != ns.type.cloneFlag {
+                        throw SpecError("linux.namespaces[\(k)].path", "\(path) is not a \(ns.type.rawValue) namespace")
+                    }
+                } else if ns.type != .cgroup && ns.type != .time {
+                    // cgroup: unshared by the init once it is in its cgroup;
+                    // time: clone cannot take it (see TimeNamespace).
+                    flags |= ns.type.cloneFlag
                 }
-            } else if ns.type != .cgroup && ns.type != .time {
-                // cgroup: unshared by the init once it is in its cgroup;
-                // time: clone cannot take it (see TimeNamespace).
-                flags |= ns.type.cloneFlag
             }
+        } catch {
+            for (_, fd) in joins { close(fd) }
+            throw error
         }
-        let (parentEnd, childEnd) = try socketPair()
-        let sync = SyncChannel(fd: parentEnd)
-        let base = ContainerState(
-            id: id, pid: 0, bundle: bundle, rootfs: rootfsPath, annotations: spec.annotations, pidStartTime: 0,
-            cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
-            poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
-            hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
-            rootfsMountBelow: rootfsMount, created: intent.created, owner: intent.owner)
+        return (joins, flags)
+    }
 
+    /// Clones the init, which runs `child`, in the new namespaces (and, on
+    /// cgroup v2, in its cgroup); returns its pid and whether it was born there.
+    func cloneInit(_ spec: Spec, cgroup: Cgroup, flags: Int32, joins: [(NamespaceType, Int32)], parentEnd: Int32,
+                   childEnd: Int32, dir: ContainerDir, undo: inout Undo, child: () -> Never) throws -> (Int32, Bool) {
+        let linux = spec.linux
         // Joining a pid namespace only affects children: enter it for the
         // clone and step back out, so that hooks still run in ours.
         let pidJoin = joins.first { $0.0 == .pid }?.1
@@ -295,9 +351,7 @@ public struct Runtime {
             // The lock's descriptor was copied by clone; holding it would
             // block `start` until exec.
             dir.unlock()
-            ContainerInit(spec: spec, rootfsPath: rootfsPath, bundle: bundle, cgroup: cgroup, sync: SyncChannel(fd: childEnd), fifoPath: fifoPath,
-                          consoleSocket: consoleFD, joins: joins, options: options, hookBase: base, seccomp: seccomp,
-                          logger: logger).run()
+            child()
         }
         let cloneErrno = errno
         logger.trace("cloned init \(pid)")
@@ -318,7 +372,15 @@ public struct Runtime {
             var status: Int32 = 0
             _ = retryEINTR { waitpid(pid, &status, 0) }
         }
-        try logger.step("init cloned")
+        return (pid, joinedAtClone)
+    }
+
+    /// Records the init, writes its id maps, moves it into its cgroup,
+    /// sends the idmapped mounts and tells it to go on. Returns the state
+    /// hooks are given.
+    func startInit(_ pid: Int32, spec: Spec, bundle: String, base: ContainerState, intent: inout CreateIntent,
+                   cgroup: Cgroup, joinedAtClone: Bool, dir: ContainerDir, sync: SyncChannel) throws -> ContainerState {
+        let linux = spec.linux
         // Before the init is told to go on: an init hako dies before
         // recording exits by itself when its sync channel closes.
         intent.initPid = pid
@@ -345,6 +407,13 @@ public struct Runtime {
         }
         try sync.send(.go)
         try logger.step("id maps and cgroup done; init goes on")
+        return state
+    }
+
+    /// Until the init is ready, running prestart and createRuntime when it asks.
+    func awaitReady(_ pid: Int32, spec: Spec, state: ContainerState, intent: CreateIntent,
+                    dir: ContainerDir, sync: SyncChannel) throws {
+        var intent = intent
         while true {
             switch try sync.receive() {
             case .hooks?:
@@ -373,14 +442,6 @@ public struct Runtime {
             }
             break
         }
-        try logger.step("init ready")
-        state.pidStartTime = intent.initStartTime
-        try dir.write(state)
-        try logger.step("state written")
-        if let pidFile = options.pidFile {
-            try Files.writeAtomically(absolutePath(pidFile), String(decimal: pid), mode: 0o644)
-        }
-        return Created(pid: pid, sync: sync, state: state, terminal: foregroundTerminal)
     }
 
     /// Detaches the bind mount the init put on the rootfs, with all the

@@ -33,45 +33,17 @@ public struct ExecOptions {
 extension Runtime {
     /// Starts the process; returns its exit code, or 0 with --detach once it runs.
     public func exec(id: String, options: ExecOptions) throws -> Int32 {
-        let (s, config): (ContainerState, [UInt8]) = try withState(id) { s, dir in
-            switch status(of: s, in: dir) {
-            case .running, .created: break
-            case .paused where options.ignorePaused: break
-            case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first (or use --ignore-paused)")
-            case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
-            }
-            return (s, try dir.createdConfig(bundle: s.bundle))
-        }
-        let spec = try Spec.parse(config)
+        let (s, spec) = try execTarget(id: id, options: options)
         let process = try Runtime.execProcess(options, base: spec.process)
         let cgroupDirs = try s.cgroup.directories(forExec: options.cgroups)
         try SecurityLabels.validate(process)
-        // Without --console-socket the terminal is relayed by hako in the
-        // foreground (Terminal/Foreground.swift); detached, runc refuses it.
-        let ttyField = options.processFile.map { "\($0): terminal" } ?? "exec --tty"
-        if process.terminal, options.consoleSocket == nil {
-            if options.detach { throw RuntimeError("\(ttyField): cannot allocate tty if hako will detach without setting console socket (--console-socket)") }
-            try HostConsole.find(field: ttyField).close()
-        }
+        let ttyField = try Runtime.checkExecTerminal(process, options: options)
         var seccomp: SeccompFilter? = nil
         if let sc = spec.linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
             seccomp = try SeccompFilter(sc, profile: profile, cacheDir: store.seccompCache, logger: logger)
         }
-
-        // The init's namespaces that differ from ours, user first: joining
-        // it gives the capabilities the others' owners ask for.
-        var joins: [(NamespaceType, Int32)] = []
+        let joins = try Runtime.openInitNamespaces(s)
         defer { for (_, fd) in joins { close(fd) } }
-        for type in [NamespaceType.user, .mount, .ipc, .uts, .network, .cgroup, .time, .pid] {
-            let theirs = "/proc/\(s.pid)/ns/\(type.procName)"
-            var a = stat(), b = stat()
-            guard stat(theirs, &a) == 0 else { continue }
-            if stat("/proc/self/ns/\(type.procName)", &b) == 0, a.st_ino == b.st_ino, a.st_dev == b.st_dev { continue }
-            joins.append((type, try sys(open(theirs, O_RDONLY | O_CLOEXEC), "open \(theirs)")))
-        }
-        // Re-check the init after opening: a recycled pid must not be joined.
-        guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container \"\(id)\" has stopped") }
-
         var console: Int32? = nil
         var foreground: ForegroundTerminal? = nil
         defer { foreground?.close() }
@@ -92,6 +64,70 @@ extension Runtime {
         if !options.detach { _ = hk_block_all_signals() }
         let (parentEnd, childEnd) = try socketPair()
         defer { close(parentEnd) }
+        let pid = try cloneExec(process, joins: joins, childEnd: childEnd) {
+            close(parentEnd)
+            ExecChild(process: process, joins: joins.filter { $0.0 != .pid }, sync: SyncChannel(fd: childEnd),
+                      console: console, agent: agent, seccomp: seccomp, state: s, spec: spec,
+                      preserveFds: options.preserveFds, logger: logger).run()
+        }
+        try Runtime.startExecChild(pid, sync: SyncChannel(fd: parentEnd), cgroupDirs: cgroupDirs, state: s)
+        if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
+        if options.detach { return 0 }
+        return try Runtime.waitForExec(pid, foreground: foreground, ttyField: ttyField)
+    }
+
+    /// The container, which must be running or created (or paused with
+    /// --ignore-paused), and the config it was created with.
+    func execTarget(id: String, options: ExecOptions) throws -> (ContainerState, Spec) {
+        let (s, config): (ContainerState, [UInt8]) = try withState(id) { s, dir in
+            switch status(of: s, in: dir) {
+            case .running, .created: break
+            case .paused where options.ignorePaused: break
+            case .paused: throw RuntimeError("cannot exec in a paused container \"\(id)\"; resume it first (or use --ignore-paused)")
+            case let other: throw RuntimeError("cannot exec in a \(other.rawValue) container \"\(id)\"")
+            }
+            return (s, try dir.createdConfig(bundle: s.bundle))
+        }
+        return (s, try Spec.parse(config))
+    }
+
+    /// Without --console-socket the terminal is relayed by hako in the
+    /// foreground (Terminal/Foreground.swift); detached, runc refuses it.
+    /// Returns the field errors about the terminal name.
+    static func checkExecTerminal(_ process: Process, options: ExecOptions) throws -> String {
+        let ttyField = options.processFile.map { "\($0): terminal" } ?? "exec --tty"
+        if process.terminal, options.consoleSocket == nil {
+            if options.detach { throw RuntimeError("\(ttyField): cannot allocate tty if hako will detach without setting console socket (--console-socket)") }
+            try HostConsole.find(field: ttyField).close()
+        }
+        return ttyField
+    }
+
+    /// The init's namespaces that differ from ours, of every type hako
+    /// knows (a new type is joined without a list to update here), user
+    /// first: joining it gives the capabilities the others' owners ask for.
+    /// Opened before the clone; the init is re-checked after, so that a
+    /// recycled pid is never joined.
+    static func openInitNamespaces(_ s: ContainerState) throws -> [(NamespaceType, Int32)] {
+        var joins: [(NamespaceType, Int32)] = []
+        do {
+            for type in NamespaceType.joinOrder {
+                let theirs = "/proc/\(s.pid)/ns/\(type.procName)"
+                var a = stat(), b = stat()
+                guard stat(theirs, &a) == 0 else { continue }
+                if stat("/proc/self/ns/\(type.procName)", &b) == 0, a.st_ino == b.st_ino, a.st_dev == b.st_dev { continue }
+                joins.append((type, try sys(open(theirs, O_RDONLY | O_CLOEXEC), "open \(theirs)")))
+            }
+            guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container \"\(s.id)\" has stopped") }
+        } catch {
+            for (_, fd) in joins { close(fd) }
+            throw error
+        }
+        return joins
+    }
+
+    /// Clones the process that runs `child`, in the container's pid namespace.
+    func cloneExec(_ process: Process, joins: [(NamespaceType, Int32)], childEnd: Int32, child: () -> Never) throws -> Int32 {
         // The pid namespace is joined for the clone only, as in create.
         var ownPid: Int32 = -1
         if let pidJoin = joins.first(where: { $0.0 == .pid })?.1 {
@@ -111,12 +147,7 @@ extension Runtime {
         // Born on the initial CPUs, before the move into the container's cgroup.
         try ProcessSettings.setAffinity(process.execCPUAffinity?.initial, field: "initial")
         let pid = hk_clone(0)
-        if pid == 0 {
-            close(parentEnd)
-            ExecChild(process: process, joins: joins.filter { $0.0 != .pid }, sync: SyncChannel(fd: childEnd),
-                      console: console, agent: agent, seccomp: seccomp, state: s, spec: spec,
-                      preserveFds: options.preserveFds, logger: logger).run()
-        }
+        if pid == 0 { child() }
         let cloneErrno = errno
         close(childEnd)
         if ownPid >= 0 {
@@ -124,7 +155,12 @@ extension Runtime {
             close(ownPid)
         }
         if pid < 0 { throw SystemError("clone", errno: cloneErrno) }
-        let sync = SyncChannel(fd: parentEnd)
+        return pid
+    }
+
+    /// Moves the process into the container's cgroup, lets it go on, and
+    /// waits until it has exec'd; kills it if any of that fails.
+    static func startExecChild(_ pid: Int32, sync: SyncChannel, cgroupDirs: [String], state s: ContainerState) throws {
         do {
             try Cgroup.add(pid: pid, to: cgroupDirs, initPid: s.pid, unifiedRoot: s.cgroup.layout.unifiedRoot)
             try sync.send(.go)
@@ -137,8 +173,10 @@ extension Runtime {
             _ = retryEINTR { waitpid(pid, &st, 0) }
             throw error
         }
-        if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
-        if options.detach { return 0 }
+    }
+
+    /// The exit code, relaying the foreground terminal if there is one.
+    static func waitForExec(_ pid: Int32, foreground: ForegroundTerminal?, ttyField: String) throws -> Int32 {
         let exited: () -> Int32? = {
             var st: Int32 = 0
             return waitpid(pid, &st, WNOHANG) == pid ? st : nil
@@ -154,6 +192,7 @@ extension Runtime {
         defer { relay.end() }
         return Exec.exitCode(relay.run(forwardingTo: pid, exited: exited))
     }
+
 
     /// The process to run: --process FILE as given, or the container's
     /// process with the command line's arguments and flags applied.
@@ -242,6 +281,8 @@ struct ExecChild {
             try sys(hk_setresgid(0, 0, 0), "setresgid 0 in the container's user namespace")
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in the container's user namespace")
         }
+        // The init's keyring, as runc's exec joins it; the permissions are the init's to set.
+        if !state.noNewKeyring { try EnterContainer.joinSessionKeyring(id: state.id, setSearch: false) }
         // Joining the mount namespace put us at its root; without one, the container's root is the init's.
         if !joins.contains(where: { $0.0 == .mount }) {
             try sys(chroot("/proc/\(state.pid)/root"), "chroot into the container")
@@ -252,45 +293,12 @@ struct ExecChild {
             terminal = try Terminal.setup(consoleSocket: console, size: process.consoleSize, console: false)
         }
         if let console { close(console) }
-        try Credentials.applyRlimits(process.rlimits)
-        if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
-        try ProcessSettings.apply(process, linux: nil)
-        _ = setsid()
-        try terminal?.attach()
-        let holdSysAdmin = seccomp != nil && !process.noNewPrivileges && process.capabilities.map { !$0.effective.contains(21) } == true
-        let seccompFirst = seccomp != nil && !process.noNewPrivileges && process.capabilities == nil && process.user.uid != 0
-        if let seccomp, seccompFirst { try install(seccomp) }
-        // The cwd is entered before the user and capabilities change (runc's
-        // finalizeNamespace), and again after only if that was refused.
-        let inCwd = try Rootfs.changeDirectoryBeforeUser(process.cwd)
-        try Credentials.apply(user: process.user, capabilities: process.capabilities,
-                              noNewPrivileges: process.noNewPrivileges, holdSysAdmin: holdSysAdmin, logger: logger)
-        umask(mode_t(process.user.umask ?? 0o022))
-        if !inCwd { try Rootfs.changeDirectory(process.cwd) }
-        var env = process.env
-        if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
-        let executable = try Exec.find(process.args.first ?? "", env: env)
+        let enter = EnterContainer(process: process, linux: spec.linux, seccomp: seccomp, agent: agent,
+                                   listenerPid: getpid(), state: state, status: .running, logger: logger)
+        let ready = try enter.prepare(terminal: terminal)
         try sync.send(.ready)
-
-        let keep = 3 + Int32(preserveFds)
-        for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
-        _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
-        _ = hk_default_signal_handlers()
-        try ProcessSettings.setAffinity(process.execCPUAffinity?.final, field: "final")
-        try SecurityLabels.setExecLabels(process, logger: logger)
-        if let seccomp, !seccompFirst {
-            try install(seccomp)
-            if holdSysAdmin, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
-        }
-        _ = hk_unblock_all_signals()
-        Exec.execve(executable, process.args, env)
-        throw SystemError("exec \(executable)")
-    }
-
-    func install(_ filter: SeccompFilter) throws {
-        let payload = SeccompListener.message(pid: getpid(), metadata: spec.linux?.seccomp?.listenerMetadata,
-                                              state: state.ociJSON(status: .running))
-        try SeccompListener(agent: agent, payload: payload).install(filter)
+        let e = try enter.exec(ready, passed: preserveFds)
+        throw SystemError("exec \(ready.executable)", errno: e)
     }
 }
 

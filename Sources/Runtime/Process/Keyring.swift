@@ -14,13 +14,16 @@ enum SessionKeyring {
     /// after the init changes uid.
     static let userSearch: UInt32 = 0x0008_0000
 
-    static func join(name: String) throws {
+    /// `setSearch`: let the owner's processes search it (the init, which
+    /// made it); an exec'd process only joins, as runc's does.
+    static func join(name: String, setSearch: Bool = true) throws {
         let id = name.withCString { hk_keyctl(joinSessionKeyring, UInt(bitPattern: $0), 0, 0, 0) }
         if id < 0 {
             // Kernels without keyrings: nothing to share, nothing to isolate.
             if errno == ENOSYS { return }
             throw SystemError("join session keyring \"\(name)\"", errno: errno)
         }
+        guard setSearch else { return }
         let perm = try permissions(Int(id))
         if hk_keyctl(setPerm, UInt(id), UInt(perm | userSearch), 0, 0) < 0 {
             throw SystemError("set session keyring permissions", errno: errno)

@@ -17,6 +17,10 @@ public enum NamespaceType: String, CaseIterable {
         }
     }
 
+    /// Every type, user first: joining a user namespace gives the
+    /// capabilities that joining those it owns needs.
+    static let joinOrder: [NamespaceType] = [.user] + allCases.filter { $0 != .user }
+
     /// The name under /proc/PID/ns/.
     public var procName: String {
         switch self {

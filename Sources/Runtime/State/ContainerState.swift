@@ -39,6 +39,10 @@ public struct ContainerState {
     /// Written while create's hooks run, so that they can see the container
     /// as "creating"; the state create leaves has it false.
     public var creating = false
+    /// create's --no-new-keyring: the init kept the caller's session
+    /// keyring, so an exec'd process joins none either (runc keeps it in
+    /// its config).
+    public var noNewKeyring = false
 
     /// The container's cgroup, as this host lays its hierarchies out now.
     /// The container's cgroup; none when create made none (rootless).
@@ -68,7 +72,7 @@ public struct ContainerState {
             ("ownPidNamespace", .bool(ownPidNamespace)), ("poststop", poststop),
             ("freezer", freezer.map { .string($0) } ?? .null), ("hasProcess", .bool(hasProcess)),
             ("poststart", poststart), ("rootfsMountBelow", rootfsMountBelow.map { .int($0) } ?? .null),
-            ("creating", .bool(creating)),
+            ("creating", .bool(creating)), ("noNewKeyring", .bool(noNewKeyring)),
         ])
     }
 
@@ -90,6 +94,7 @@ public struct ContainerState {
         poststart = try f.optional("poststart")?.json ?? .array([])
         rootfsMountBelow = try f.integer("rootfsMountBelow")
         creating = try f.bool("creating") ?? false
+        noNewKeyring = try f.bool("noNewKeyring") ?? false
     }
 
     public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],
