@@ -301,3 +301,33 @@ userns() {
     echo "hako: $hs $ho"; echo "runc: $rs $ro"
     [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
 }
+
+# joined_pair WHO: on runtime WHO (hk or rc), starts "owner" in its own user
+# namespace, then runs "joiner" in that user namespace with new uts, net,
+# ipc, mount and pid namespaces; its status and output go to $js and $jo.
+joined_pair() {
+    local who=$1 bundle=$B; [ "$who" = rc ] && bundle=$RB
+    (cd "$bundle" && jq '.process.args = ["sleep", "600"]' config.json > owner.json)
+    mv "$bundle/config.json" "$bundle/joiner.json"
+    mv "$bundle/owner.json" "$bundle/config.json"
+    "$who" run -d --bundle "$bundle" --pid-file "$T/$who.owner.pid" owner </dev/null
+    mv "$bundle/joiner.json" "$bundle/config.json"
+    local pid; pid=$(cat "$T/$who.owner.pid")
+    jq --arg u "/proc/$pid/ns/user" '.linux.namespaces |= map(if .type == "user" then .path = $u else . end)
+        | .linux.namespaces |= (map(select(.type != "network" and .type != "uts")) + [{"type":"network"},{"type":"uts"}])
+        | .hostname = "joined" | .linux.cgroupsPath += "/j"' "$bundle/config.json" > "$bundle/c.new" && mv "$bundle/c.new" "$bundle/config.json"
+    run "$who" run --bundle "$bundle" joiner </dev/null; js=$status; jo=$output
+    "$who" delete --force owner >/dev/null 2>&1 || true
+}
+
+@test "joining another container's user namespace: new uts, net and pid namespaces are that namespace's, so hostname, lo and /proc work, as on runc" {
+    userns
+    args sh -c 'hostname; ip link set lo up && ip -o link show lo | grep -q UP && echo lo-up; ls /proc/1/exe >/dev/null && echo proc; id -u'
+    need_runc
+    rm -rf "$T/runc-$NAME"; runc_bundle
+    joined_pair hk; hs=$js; ho=$jo
+    joined_pair rc; rs=$js; ro=$jo
+    echo "hako: $hs $ho"; echo "runc: $rs $ro"
+    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf 'joined\nlo-up\nproc\n0')" ]
+}

@@ -158,8 +158,9 @@ public struct Runtime {
         let (pid, joinedAtClone) = try cloneInit(spec, cgroup: cgroup, flags: flags, joins: joins, parentEnd: parentEnd,
                                                  childEnd: childEnd, dir: dir, undo: &undo) {
             ContainerInit(spec: spec, rootfsPath: rootfsPath, bundle: bundle, cgroup: cgroup, sync: SyncChannel(fd: childEnd), fifoPath: fifoPath,
-                          consoleSocket: consoleFD, joins: joins, options: options, hookBase: base, seccomp: seccomp,
-                          logger: logger).run()
+                          // A user namespace is joined by cloneInit's helper, never by the init.
+                          consoleSocket: consoleFD, joins: joins.filter { $0.0 != .user }, options: options, hookBase: base,
+                          seccomp: seccomp, logger: logger).run()
         }
         try logger.step("init cloned")
         var state = try startInit(pid, spec: spec, bundle: bundle, base: base, intent: &intent, cgroup: cgroup,
@@ -305,8 +306,11 @@ public struct Runtime {
         // Joining a pid namespace only affects children: enter it for the
         // clone and step back out, so that hooks still run in ours.
         let pidJoin = joins.first { $0.0 == .pid }?.1
+        // Joining a user namespace: the new namespaces are made from inside
+        // it, by a helper that also joins the pid namespace (JoinedUserNamespace).
+        let userJoin = joins.first { $0.0 == .user }?.1
         var ownPid: Int32 = -1
-        if let pidJoin {
+        if let pidJoin, userJoin == nil {
             ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
             try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
         }
@@ -334,26 +338,31 @@ public struct Runtime {
         // CLONE_INTO_CGROUP): it is never, even briefly, in ours.
         var joinedAtClone = false
         var pid: Int32 = -1
-        if cgroup.isUnified, let dir = cgroup.directories.first {
-            let cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-            if cgfd >= 0 {
-                pid = hk_clone3(UInt64(UInt32(bitPattern: flags)), cgfd)
-                let e = errno
-                close(cgfd)
-                errno = e
-                joinedAtClone = pid >= 0
-            }
-            // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone below.
-        }
-        if pid < 0 { pid = hk_clone(UInt(UInt32(bitPattern: flags))) }
-        if pid == 0 {
+        func initBody() -> Never {
             close(parentEnd)
             // The lock's descriptor was copied by clone; holding it would
             // block `start` until exec.
             dir.unlock()
             child()
         }
+        var cgfd: Int32 = -1
+        if cgroup.isUnified, let dir = cgroup.directories.first {
+            // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone then.
+            cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        }
+        if let userJoin {
+            (pid, joinedAtClone) = JoinedUserNamespace.cloneInit(flags: flags, user: userJoin, pidNamespace: pidJoin,
+                                                                 cgroupFD: cgfd >= 0 ? cgfd : nil, initBody: initBody)
+        } else {
+            if cgfd >= 0 {
+                pid = hk_clone3(UInt64(UInt32(bitPattern: flags)), cgfd)
+                joinedAtClone = pid >= 0
+            }
+            if pid < 0 { pid = hk_clone(UInt(UInt32(bitPattern: flags))) }
+            if pid == 0 { initBody() }
+        }
         let cloneErrno = errno
+        if cgfd >= 0 { close(cgfd) }
         logger.trace("cloned init \(pid)")
         // Hooks run by us from now on stay in our own time namespace.
         time?.restore()
