@@ -421,3 +421,25 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     if grep -q escaped "$B/rootfs/out/result"; then return 1; fi
     grep -q ready "$B/rootfs/out/result"
 }
+
+@test "a device node swapped for a symlink between its mknod and its chmod: the host file's mode is untouched (attack helper's finding A)" {
+    [ -x "$ATTACKS/devracer" ] || skip "cannot build attacks/devracer.c: $(cat "$ATTACKS/devracer.log")"
+    devices=$(jq -n '[range(64) | {path: "/dev/d\(.)", type: "c", major: 1, minor: 3, fileMode: 438}]')
+    # The nodes go into the rootfs itself, not a tmpfs on /dev the racer cannot see.
+    cfg '.linux.devices = $d | .process.args = ["true"] | .mounts |= map(select(.destination | startswith("/dev") | not))' --argjson d "$devices"
+    mkdir -p "$B/rootfs/dev"
+    victim=$T/victim; echo secret > "$victim"; chmod 0600 "$victim"
+    "$ATTACKS/devracer" "$B/rootfs/dev" "$victim" & SWAP_PID=$!
+    created=0
+    for i in $(seq 150); do
+        rm -f "$B"/rootfs/dev/d* "$B"/rootfs/dev/.l*
+        hk create --bundle "$B" "$NAME-$i" </dev/null >/dev/null 2>&1 && created=$((created + 1))
+        hk delete --force "$NAME-$i" >/dev/null 2>&1 || true
+        [ "$(stat -c %a "$victim")" = 600 ] || break
+    done
+    kill "$SWAP_PID"; wait "$SWAP_PID" 2>/dev/null || true; SWAP_PID=
+    echo "rounds: $i, created: $created, victim: $(stat -c %a "$victim")"
+    [ "$(stat -c %a "$victim")" = 600 ]
+    # the race was run: most creates either won it or refused the swapped node
+    [ "$i" = 150 ]
+}

@@ -50,9 +50,28 @@ extension Rootfs {
                 let e = SystemError("mknod \(clean)")
                 throw d.index >= 0 ? SpecError("linux.devices[\(d.index)]", e.description) : e
             }
-            try sys(fchownat(parent, name, d.uid, d.gid, AT_SYMLINK_NOFOLLOW), "chown \(clean)")
-            try sys(fchmodat(parent, name, mode_t(d.mode), 0), "chmod \(clean)")
+            try setOwnerAndMode(of: name, in: parent, clean: clean, type: type, major: d.major, minor: d.minor,
+                                uid: d.uid, gid: d.gid, mode: mode_t(d.mode))
         }
+    }
+
+    /// The node just made gets its owner and mode through a descriptor of
+    /// the node itself: this runs before pivot_root, and a process racing in
+    /// a shared rootfs could swap the name for a symlink to a host file,
+    /// which a chmod by name would follow (the attack helper made a host
+    /// file 0666 that way). A name that is no longer this device is refused.
+    func setOwnerAndMode(of name: String, in parent: Int32, clean: String, type: mode_t, major: Int64, minor: Int64,
+                         uid: UInt32, gid: UInt32, mode: mode_t) throws {
+        let fd = try sys(openat(parent, name, HK_O_PATH | O_NOFOLLOW | O_CLOEXEC), "open \(clean)")
+        defer { close(fd) }
+        var st = stat()
+        try sys(fstat(fd, &st), "stat \(clean)")
+        guard (st.st_mode & S_IFMT) == type,
+              type == S_IFIFO || (Int64(hk_major(st.st_rdev)) == major && Int64(hk_minor(st.st_rdev)) == minor) else {
+            throw RuntimeError("\(clean) was replaced while the device was being made (a race from inside the rootfs)")
+        }
+        try sys(fchownat(fd, "", uid, gid, 0x1000 /* AT_EMPTY_PATH */), "chown \(clean)")
+        try sys(chmod("/proc/self/fd/" + String(decimal: fd), mode), "chmod \(clean)")
     }
 
     func bindHostDevice(_ path: String, parent: Int32, name: String, index: Int) throws {
