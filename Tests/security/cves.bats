@@ -443,3 +443,22 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     # the race was run: most creates either won it or refused the swapped node
     [ "$i" = 150 ]
 }
+
+@test "a user namespace mapping root to the host's root: a process exec'd into the created container cannot take the waiting init's --log file (attack helper's finding B)" {
+    [ -x "$ATTACKS/getfd" ] || skip "cannot build attacks/getfd.c: $(cat "$ATTACKS/getfd.log")"
+    cp "$ATTACKS/getfd" "$B/rootfs/getfd"
+    cfg '.process.args = ["sleep", "30"] | .linux.namespaces += [{"type":"user"}]
+         | .linux.uidMappings = [{"containerID":0,"hostID":0,"size":65536}]
+         | .linux.gidMappings = [{"containerID":0,"hostID":0,"size":65536}]
+         | .mounts |= map(select(.type != "cgroup"))
+         | .process.capabilities.bounding += ["CAP_SYS_PTRACE"] | .process.capabilities.effective += ["CAP_SYS_PTRACE"]
+         | .process.capabilities.permitted += ["CAP_SYS_PTRACE"]'
+    log=$T/host.log; : > "$log"; chmod 600 "$log"
+    "$HAKO" --root "$T/state" --log "$log" create --bundle "$B" "$NAME" </dev/null
+    run hk exec "$NAME" /getfd 1
+    echo "$output"
+    hk delete --force "$NAME"
+    [[ "$output" == *"Operation not permitted"* ]]
+    run grep -c INJECTED "$log"
+    [ "$output" = 0 ]
+}

@@ -330,8 +330,14 @@ public struct Runtime {
         // user namespace the init must stay dumpable to write its own
         // /proc/self files as the container's root, and those descriptors
         // are the host root's files, which that root cannot open.)
+        // A new user namespace whose root is the host's root (uid 0 mapped
+        // to 0) is no barrier either: setresuid changes nothing, so the init
+        // would stay dumpable and its host descriptors open to the
+        // container's CAP_SYS_PTRACE (the cold attack's finding B); its own
+        // /proc/self files stay the container root's, who is the host's.
         let user = linux?.namespace(.user)
-        if user == nil || user?.path != nil || linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
+        let rootIsHostRoot = linux?.uidMappings.contains { $0.containerID == 0 && $0.hostID == 0 && $0.size > 0 } ?? false
+        if user == nil || user?.path != nil || rootIsHostRoot || linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
             _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
         }
         // On cgroup v2 the init starts inside its cgroup (clone3 with
