@@ -2,12 +2,31 @@
 // joined by the init before it runs anything, removed on `delete`.
 import Glibc
 
+// It is the cgroupfs driver (Driver.swift): hako writes the files itself.
 public struct Cgroup {
-    public let layout: CgroupLayout
+    /// The host's hierarchies; found on first use for a recorded cgroup.
+    public var layout: CgroupLayout { found.layout }
     /// The path inside each hierarchy, absolute (e.g. /hako-test/abc).
     public let path: String
     /// Absolute directories, one per hierarchy.
     public let directories: [String]
+    let found: FoundLayout
+    /// The freezer file state.json recorded, for a recorded cgroup.
+    let recordedFreezer: String??
+
+    /// The layout, detected once when first asked for: a recorded cgroup's
+    /// kill, delete and pause need only what was recorded, and cost no
+    /// statfs of the host's hierarchies.
+    final class FoundLayout {
+        private var known: CgroupLayout?
+        init(_ layout: CgroupLayout?) { known = layout }
+        var layout: CgroupLayout {
+            if let known { return known }
+            let l = CgroupLayout.detect()
+            known = l
+            return l
+        }
+    }
 
     /// linux.cgroupsPath as hako reads it. Absolute paths are used as given;
     /// empty and relative ones are put under /hako, never under the caller's
@@ -19,9 +38,19 @@ public struct Cgroup {
     }
 
     public init(layout: CgroupLayout, path: String) {
-        self.layout = layout
+        found = FoundLayout(layout)
         self.path = path
         directories = layout.roots.map { $0 + (path == "/" ? "" : path) }
+        recordedFreezer = nil
+    }
+
+    /// A container's cgroup as its state recorded it: no directories means
+    /// it has none (the layout is then .none, not the host's).
+    init(recordedPath path: String, directories: [String], freezer: String?) {
+        found = FoundLayout(directories.isEmpty ? CgroupLayout.none : nil)
+        self.path = path
+        self.directories = directories
+        recordedFreezer = .some(freezer)
     }
 
     /// Whether the resources are written in cgroup v2's files.
@@ -71,6 +100,7 @@ public struct Cgroup {
 
     /// The file that pauses the container: v2 cgroup.freeze or v1 freezer.state.
     public var freezerFile: String? {
+        if let recordedFreezer { return recordedFreezer }
         if case .unified = layout { return directories.first.map { $0 + "/cgroup.freeze" } }
         return directory(for: "freezer").map { $0.dir + "/freezer.state" }
     }
@@ -220,5 +250,114 @@ public struct Cgroup {
             }
         }
         return out
+    }
+}
+
+// The cgroupfs driver's operations (Driver.swift says what each guarantees).
+extension Cgroup: CgroupDriver {
+    public var name: String { "cgroupfs" }
+
+    public var exists: Bool { !directories.isEmpty }
+
+    public func removeMade(_ made: [String]) { Cgroup.remove(made) }
+
+    public var cloneTarget: String? { isUnified ? directories.first : nil }
+
+    public func execTargets(_ arguments: [String]) throws -> [String] { try directories(forExec: arguments) }
+
+    public func add(pid: Int32, toExec targets: [String], initPid: Int32) throws {
+        try Cgroup.add(pid: pid, to: targets, initPid: initPid, unifiedRoot: layout.unifiedRoot)
+    }
+
+    public func update(_ resources: Resources, logger: Logger) throws {
+        if resources.memory?.checkBeforeUpdate == true, let limit = resources.memory?.limit, limit >= 0,
+           let usage = memoryUsage(), UInt64(limit) < usage {
+            throw SpecError("memory.limit", "\(limit) is below the container's current memory usage \(usage) (checkBeforeUpdate)")
+        }
+        // All or nothing: every write is decided before the first one,
+        // and a write the kernel refuses undoes the earlier ones.
+        let writer = ResourceWriter(cgroup: self, prefix: "", logger: logger)
+        try writer.enableControllers(resources)
+        try writer.planWrites(resources)
+        _ = try writer.execute(rollback: true)
+    }
+
+    public func problems(_ resources: Resources, logger: Logger) -> [(String, String)] {
+        var out: [(String, String)] = []
+        let root = Cgroup(layout: layout, path: "/")
+        var missing = false
+        for (field, controller) in ResourceWriter.controllerNeeds(resources, v2: root.isUnified) where root.directory(for: controller) == nil {
+            out.append(("linux.resources.\(field)", "the \(controller) cgroup controller is not available on this host (\(root.layout.name) cgroups)"))
+            missing = true
+        }
+        // What create's writer would refuse before writing anything.
+        if !missing {
+            let writer = ResourceWriter(cgroup: self, prefix: "linux.resources", logger: logger)
+            writer.plan.probing = true
+            do { try writer.planWrites(resources) } catch let e as SpecError { out.append((e.path, e.reason)) } catch { out.append(("linux.resources", "\(error)")) }
+        }
+        return out
+    }
+
+    public var freezerState: FreezerState? { freezerFile.flatMap { Freezer(file: $0).state() } }
+
+    public func freeze(_ on: Bool) throws {
+        guard let f = freezerFile else { throw RuntimeError("no freezer cgroup on this host") }
+        try Freezer(file: f).freeze(on)
+    }
+
+    public func thaw() { freezerFile.map { Freezer(file: $0).thaw() } }
+
+    public func stats() -> JSON { Stats.collect(self) }
+
+    public func memoryUsage() -> UInt64? { Stats.memoryUsage(self) }
+
+    public func oomKillCount() -> UInt64 { Stats.oomKills(self) }
+
+    public func pids() -> [Int32] { Cgroup.treePids(in: directories) }
+
+    public func signalAll(_ signal: Int32) {
+        for pid in Cgroup.treePids(in: directories) { Glibc.kill(pid, signal) }
+    }
+
+    public func killAll(in part: [String]) {
+        for pid in Cgroup.allPids(in: part) { Glibc.kill(pid, SIGKILL) }
+    }
+
+    public func removeIfEmpty() -> Set<String> {
+        var gone: Set<String> = []
+        for dir in directories.reversed() where rmdir(dir) == 0 || errno == ENOENT { gone.insert(dir) }
+        return gone
+    }
+
+    public func destroy(own: [String], gone: Set<String>, made: [String]) -> [String] {
+        // Killed processes take a moment to leave, and orphans must first
+        // be reaped by their new parent (hako itself when it is their
+        // subreaper). Bounded: 5 s.
+        var pending = directories.reversed().filter { !gone.contains($0) }
+        var rounds = 0
+        while true {
+            while waitpid(-1, nil, WNOHANG) > 0 {}
+            killAll(in: own)
+            pending = pending.filter { dir in
+                if Cgroup.removeTree(dir) == nil { return false }
+                // Live processes in a cgroup that is not the container's own
+                // (one cgroupsPath for several containers) are others': it stays theirs.
+                let left = Cgroup.allPids(in: [dir])
+                return own.contains(dir) || left.isEmpty
+                    || left.contains { ProcessInfo(pid: $0).map { $0.isDying } ?? false }
+            }
+            if pending.isEmpty || rounds == 1000 { break }
+            rounds += 1
+            usleep(5000)
+        }
+        var failures: [String] = []
+        for dir in pending {
+            let left = Cgroup.allPids(in: [dir])
+            failures.append("cannot remove cgroup \(dir)" + (left.isEmpty ? "" : ": processes \(left.map { String(decimal: $0) }.joined(by: " ")) are in it"))
+        }
+        // The parents create made for the cgroup, if nothing else uses them now.
+        for dir in made.reversed() where !directories.contains(dir) { rmdir(dir) }
+        return failures
     }
 }

@@ -283,7 +283,7 @@ extension String {
 
 extension Cgroup {
     /// Sets the container's resources and device rules.
-    func apply(_ r: Resources?, prefix: String = "linux.resources", logger: Logger) throws {
+    public func apply(_ r: Resources?, prefix: String = "linux.resources", logger: Logger) throws {
         // Also without resources: on v2 the controllers are enabled regardless.
         let resources = try r ?? Resources(Field(.object([])))
         try ResourceWriter(cgroup: self, prefix: prefix, logger: logger).apply(resources)

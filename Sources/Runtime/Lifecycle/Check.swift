@@ -206,19 +206,8 @@ public struct BundleCheck {
         var out: [Problem] = []
         func add(_ path: String, _ reason: String) { out.append(Problem(path: path, reason: reason, host: true)) }
         if let r = linux.resources {
-            let cgroup = Cgroup(layout: CgroupLayout.detect(), path: "/")
-            var missing = false
-            for (field, controller) in ResourceWriter.controllerNeeds(r, v2: cgroup.isUnified) where cgroup.directory(for: controller) == nil {
-                add("linux.resources.\(field)", "the \(controller) cgroup controller is not available on this host (\(cgroup.layout.name) cgroups)")
-                missing = true
-            }
-            // What create's writer would refuse before writing anything.
-            if !missing {
-                let planned = Cgroup(layout: cgroup.layout, path: Cgroup.resolvePath(linux.cgroupsPath, id: "check"))
-                let writer = ResourceWriter(cgroup: planned, prefix: "linux.resources", logger: logger)
-                writer.plan.probing = true
-                do { try writer.planWrites(r) } catch let e as SpecError { add(e.path, e.reason) } catch { add("linux.resources", "\(error)") }
-            }
+            let planned = CgroupDrivers.forCreate(cgroupsPath: linux.cgroupsPath, id: "check")
+            for (path, reason) in planned.problems(r, logger: logger) { add(path, reason) }
         }
         return out
     }

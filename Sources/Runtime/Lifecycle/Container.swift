@@ -136,7 +136,7 @@ public struct Runtime {
     func spawn(id: String, spec: Spec, bundle: String, rootfsPath: String, dir: ContainerDir,
                options: CreateOptions, undo: inout Undo) throws -> Created {
         let linux = spec.linux
-        var cgroup = Cgroup(layout: CgroupLayout.detect(), path: Cgroup.resolvePath(linux?.cgroupsPath, id: id))
+        var cgroup = CgroupDrivers.forCreate(cgroupsPath: linux?.cgroupsPath, id: id)
         var intent = try recordIntent(id: id, linux: linux, bundle: bundle, rootfsPath: rootfsPath,
                                       cgroup: cgroup, dir: dir, undo: &undo)
         try makeCgroup(&cgroup, linux: linux, undo: &undo)
@@ -178,7 +178,7 @@ public struct Runtime {
 
     /// Written before anything is made: whatever point a SIGKILL stops
     /// create at, delete finds all it may have made (Intent.swift).
-    func recordIntent(id: String, linux: Linux?, bundle: String, rootfsPath: String, cgroup: Cgroup,
+    func recordIntent(id: String, linux: Linux?, bundle: String, rootfsPath: String, cgroup: any CgroupDriver,
                       dir: ContainerDir, undo: inout Undo) throws -> CreateIntent {
         var rootfsMount: Int? = nil
         if linux?.namespace(.mount) == nil {
@@ -209,7 +209,7 @@ public struct Runtime {
 
     /// The container's cgroup, made and limited; none for rootless hako
     /// that may make none.
-    func makeCgroup(_ cgroup: inout Cgroup, linux: Linux?, undo: inout Undo) throws {
+    func makeCgroup(_ cgroup: inout any CgroupDriver, linux: Linux?, undo: inout Undo) throws {
         var madeCgroups: [String] = []
         do {
             madeCgroups = try cgroup.create()
@@ -221,18 +221,17 @@ public struct Runtime {
             } else {
                 logger.debug("rootless: no cgroup (\(e))")
             }
-            cgroup = Cgroup(layout: .none, path: cgroup.path)
+            cgroup = CgroupDrivers.none(path: cgroup.path)
         }
-        undo.add { [madeCgroups] in Cgroup.remove(madeCgroups) }
+        undo.add { [cgroup, madeCgroups] in cgroup.removeMade(madeCgroups) }
         // An existing cgroup may be frozen: the init would stop at its first
         // step and create would never return. runc refuses it the same way.
-        if let f = cgroup.freezerFile, let text = Files.readText(f),
-           text.hasBytePrefix("FROZEN") || text.hasBytePrefix("FREEZING") || text.hasBytePrefix("1") {
+        if let state = cgroup.freezerState, state != .thawed, let f = cgroup.freezerFile {
             throw SpecError("linux.cgroupsPath", "container's cgroup unexpectedly frozen (\(f)); thaw it first")
         }
         try logger.step("cgroup created")
-        if !cgroup.directories.isEmpty {
-            try cgroup.apply(linux?.resources, logger: logger)
+        if cgroup.exists {
+            try cgroup.apply(linux?.resources, prefix: "linux.resources", logger: logger)
         }
         try logger.step("cgroup resources written")
     }
@@ -300,7 +299,7 @@ public struct Runtime {
 
     /// Clones the init, which runs `child`, in the new namespaces (and, on
     /// cgroup v2, in its cgroup); returns its pid and whether it was born there.
-    func cloneInit(_ spec: Spec, cgroup: Cgroup, flags: Int32, joins: [(NamespaceType, Int32)], parentEnd: Int32,
+    func cloneInit(_ spec: Spec, cgroup: any CgroupDriver, flags: Int32, joins: [(NamespaceType, Int32)], parentEnd: Int32,
                    childEnd: Int32, dir: ContainerDir, undo: inout Undo, child: () -> Never) throws -> (Int32, Bool) {
         let linux = spec.linux
         // Joining a pid namespace only affects children: enter it for the
@@ -352,7 +351,7 @@ public struct Runtime {
             child()
         }
         var cgfd: Int32 = -1
-        if cgroup.isUnified, let dir = cgroup.directories.first {
+        if let dir = cgroup.cloneTarget {
             // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone then.
             cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
@@ -394,7 +393,7 @@ public struct Runtime {
     /// sends the idmapped mounts and tells it to go on. Returns the state
     /// hooks are given.
     func startInit(_ pid: Int32, spec: Spec, bundle: String, base: ContainerState, intent: inout CreateIntent,
-                   cgroup: Cgroup, joinedAtClone: Bool, dir: ContainerDir, sync: SyncChannel) throws -> ContainerState {
+                   cgroup: any CgroupDriver, joinedAtClone: Bool, dir: ContainerDir, sync: SyncChannel) throws -> ContainerState {
         let linux = spec.linux
         // Before the init is told to go on: an init hako dies before
         // recording exits by itself when its sync channel closes.
@@ -479,9 +478,7 @@ public struct Runtime {
         }
         if state.creating { return .creating }
         if faccessat(dir.fd, "exec.fifo", F_OK, 0) == 0 { return .created }
-        if let f = state.freezer, let text = Files.readText(f) {
-            if text.hasBytePrefix("FROZEN") || text.hasBytePrefix("1") { return .paused }
-        }
+        if state.cgroup.freezerState == .frozen { return .paused }
         return .running
     }
 
@@ -585,10 +582,11 @@ public struct Runtime {
         // stops a pod whose process has exited. With --all runc signals
         // whatever is left in the cgroup and succeeds.
         if st == .stopped, !all { throw RuntimeError("container not running") }
-        if all, !s.cgroups.isEmpty {
-            for pid in Cgroup.treePids(in: s.cgroups) { Glibc.kill(pid, signal) }
+        let cgroup = s.cgroup
+        if all, cgroup.exists {
+            cgroup.signalAll(signal)
             // Signal 0 only asks whether they are alive: a paused container stays paused.
-            if st == .paused, signal != 0 { thaw(s) }
+            if st == .paused, signal != 0 { cgroup.thaw() }
         } else {
             try Runtime.signal(s, signal)
         }
@@ -601,11 +599,6 @@ public struct Runtime {
         defer { close(pidfd) }
         guard ProcessInfo(pid: s.pid)?.startTime == s.pidStartTime else { throw RuntimeError("container not running") }
         try sys(hk_pidfd_send_signal(pidfd, sig), "kill \(s.pid)")
-    }
-
-    func thaw(_ s: ContainerState) {
-        guard let f = s.freezer else { return }
-        try? Files.write(f, f.hasByteSuffix("cgroup.freeze") ? "0" : "THAWED")
     }
 
     // MARK: delete
@@ -668,13 +661,13 @@ public struct Runtime {
         // Most deletes follow a process that has exited: its cgroups are
         // empty then and go at the first rmdir, without reading who is in
         // each hierarchy (rmdir refuses a cgroup with processes or children).
-        var gone: Set<String> = []
-        if !sameInit { for dir in s.cgroups.reversed() where rmdir(dir) == 0 || errno == ENOENT { gone.insert(dir) } }
+        let cgroup = s.cgroup
+        let gone = sameInit ? [] : cgroup.removeIfEmpty()
         killable.removeAll { gone.contains($0) }
         if sameInit { _ = hk_pidfd_send_signal(pidfd, SIGKILL) }
-        for pid in Cgroup.allPids(in: killable) { Glibc.kill(pid, SIGKILL) }
+        cgroup.killAll(in: killable)
         if let intent, !intent.creatorAlive { failures += Runtime.killHook(intent) }
-        thaw(s)
+        cgroup.thaw()
         if sameInit {
             var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
             if retryEINTR({ poll(&p, 1, 10_000) }) != 1 { failures.append("init \(initPid) did not exit after SIGKILL") }
@@ -688,32 +681,8 @@ public struct Runtime {
             }
             if let now = Files.mountID(s.rootfs), now != below { failures.append("\(s.rootfs) is still mounted") }
         }
-        // Removed, child cgroups first, once empty: killed processes take a
-        // moment to leave, and orphans must first be reaped by their new
-        // parent (hako itself when it is their subreaper). Bounded: 5 s.
-        var pending = s.cgroups.reversed().filter { !gone.contains($0) }
-        var rounds = 0
-        while true {
-            while waitpid(-1, nil, WNOHANG) > 0 {}
-            for pid in Cgroup.allPids(in: killable) { Glibc.kill(pid, SIGKILL) }
-            pending = pending.filter { dir in
-                if Cgroup.removeTree(dir) == nil { return false }
-                // Live processes in a cgroup that is not the container's own
-                // (one cgroupsPath for several containers) are others': it stays theirs.
-                let left = Cgroup.allPids(in: [dir])
-                return killable.contains(dir) || left.isEmpty
-                    || left.contains { ProcessInfo(pid: $0).map { $0.isDying } ?? false }
-            }
-            if pending.isEmpty || rounds == 1000 { break }
-            rounds += 1
-            usleep(5000)
-        }
-        for dir in pending {
-            let left = Cgroup.allPids(in: [dir])
-            failures.append("cannot remove cgroup \(dir)" + (left.isEmpty ? "" : ": processes \(left.map { String(decimal: $0) }.joined(by: " ")) are in it"))
-        }
-        // The parents create made for the cgroup, if nothing else uses them now.
-        if let intent { for dir in intent.made.reversed() where !s.cgroups.contains(dir) { rmdir(dir) } }
+        // Removed, child cgroups first, once empty (CgroupDriver.destroy).
+        failures += cgroup.destroy(own: killable, gone: gone, made: intent?.made ?? [])
         return failures
     }
 

@@ -7,17 +7,17 @@ extension Runtime {
     public func events(id: String, statsOnce: Bool, intervalMilliseconds: Int, emit: (JSON) -> Void) throws {
         let (state, cgroup) = try withState(id, reading: true) { s, _ in (s, s.cgroup) }
         func stats() -> JSON {
-            .object([("type", .string("stats")), ("id", .string(id)), ("data", Stats.collect(cgroup))])
+            .object([("type", .string("stats")), ("id", .string(id)), ("data", cgroup.stats())])
         }
         if statsOnce {
             emit(stats())
             return
         }
-        var ooms = Stats.oomKills(cgroup)
+        var ooms = cgroup.oomKillCount()
         while true {
             let alive = try withState(id, reading: true) { s, dir in status(of: s, in: dir) != .stopped }
             if !alive || ProcessInfo(pid: state.pid)?.startTime != state.pidStartTime { return }
-            let now = Stats.oomKills(cgroup)
+            let now = cgroup.oomKillCount()
             if now > ooms { emit(.object([("type", .string("oom")), ("id", .string(id))])) }
             ooms = now
             emit(stats())

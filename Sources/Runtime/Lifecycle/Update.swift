@@ -100,18 +100,9 @@ extension Runtime {
         let s = try dir.read()
         let st = status(of: s, in: dir)
         if st == .stopped { throw RuntimeError("cannot update container \"\(id)\": it is stopped") }
-        let cgroup = s.cgroup
         do {
-            if resources.memory?.checkBeforeUpdate == true, let limit = resources.memory?.limit, limit >= 0,
-               let usage = Stats.memoryUsage(cgroup), UInt64(limit) < usage {
-                throw SpecError("memory.limit", "\(limit) is below the container's current memory usage \(usage) (checkBeforeUpdate)")
-            }
-            // All or nothing: every write is decided before the first one,
-            // and a write the kernel refuses undoes the earlier ones.
-            let writer = ResourceWriter(cgroup: cgroup, prefix: "", logger: logger)
-            try writer.enableControllers(resources)
-            try writer.planWrites(resources)
-            _ = try writer.execute(rollback: true)
+            // All or nothing (CgroupDriver.update).
+            try s.cgroup.update(resources, logger: logger)
             // Device rules are fixed at create, as on runc, whose update
             // ignores them. Re-applying them here lost the rules of the
             // config's linux.devices, and on v1 (deny all, then allow each)

@@ -35,7 +35,7 @@ extension Runtime {
     public func exec(id: String, options: ExecOptions) throws -> Int32 {
         let (s, spec) = try execTarget(id: id, options: options)
         let process = try Runtime.execProcess(options, base: spec.process)
-        let cgroupDirs = try s.cgroup.directories(forExec: options.cgroups)
+        let cgroupDirs = try s.cgroup.execTargets(options.cgroups)
         try SecurityLabels.validate(process)
         let ttyField = try Runtime.checkExecTerminal(process, options: options)
         var seccomp: SeccompFilter? = nil
@@ -162,7 +162,7 @@ extension Runtime {
     /// waits until it has exec'd; kills it if any of that fails.
     static func startExecChild(_ pid: Int32, sync: SyncChannel, cgroupDirs: [String], state s: ContainerState) throws {
         do {
-            try Cgroup.add(pid: pid, to: cgroupDirs, initPid: s.pid, unifiedRoot: s.cgroup.layout.unifiedRoot)
+            try s.cgroup.add(pid: pid, toExec: cgroupDirs, initPid: s.pid)
             try sync.send(.go)
             // ready, then end-of-file when execve closes the channel.
             try sync.expect(.ready, from: "exec'd process")
@@ -307,7 +307,7 @@ extension Runtime {
     public func processes(id: String) throws -> [Int32] {
         try withState(id, reading: true) { s, dir in
             if status(of: s, in: dir) == .stopped { return [] }
-            return Cgroup.treePids(in: s.cgroups).sorted()
+            return s.cgroup.pids().sorted()
         }
     }
 }

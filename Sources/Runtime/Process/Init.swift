@@ -10,7 +10,7 @@ struct ContainerInit {
     let spec: Spec
     let rootfsPath: String
     let bundle: String
-    let cgroup: Cgroup
+    let cgroup: any CgroupDriver
     let sync: SyncChannel
     /// exec.fifo in the state directory; nil for `run`, which says start over sync.
     let fifoPath: String?

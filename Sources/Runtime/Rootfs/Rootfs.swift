@@ -106,7 +106,7 @@ public struct Rootfs {
     /// may not mount sysfs (the kernel ties it to the network namespace's
     /// owner), so the host's /sys is bind-mounted there instead, as runc does.
     /// `idmapped`: detached idmapped mounts hako prepared, by index in `mounts`.
-    func mountAll(_ mounts: [Mount], cgroup: Cgroup, cgroupNamespace: Bool, mountLabel: String? = nil,
+    func mountAll(_ mounts: [Mount], cgroup: any CgroupDriver, cgroupNamespace: Bool, mountLabel: String? = nil,
                   idmapped: [Int: Int32] = [:], sysfsByBind: Bool = false) throws {
         for (k, m) in mounts.enumerated() {
             var opts = try MountOptions(m.options, path: m.path + ".options")
@@ -249,7 +249,7 @@ public struct Rootfs {
     }
 
     /// /sys/fs/cgroup inside the container shows the container's own cgroup.
-    func mountCgroup(_ m: Mount, _ opts: MountOptions, cgroup: Cgroup, namespace: Bool) throws {
+    func mountCgroup(_ m: Mount, _ opts: MountOptions, cgroup: any CgroupDriver, namespace: Bool) throws {
         let flags = opts.flags & ~(MountFlag.bind | MountFlag.rec)
         let dest = m.destination
         switch cgroup.layout {

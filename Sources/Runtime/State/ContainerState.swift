@@ -44,9 +44,9 @@ public struct ContainerState {
     /// its config).
     public var noNewKeyring = false
 
-    /// The container's cgroup, as this host lays its hierarchies out now.
-    /// The container's cgroup; none when create made none (rootless).
-    public var cgroup: Cgroup { Cgroup(layout: cgroups.isEmpty ? .none : CgroupLayout.detect(), path: cgroupPath) }
+    /// The container's cgroup, through its driver, as create recorded it;
+    /// none when create made none (rootless).
+    public var cgroup: any CgroupDriver { CgroupDrivers.recorded(path: cgroupPath, directories: cgroups, freezer: freezer) }
 
     public static let ociVersion = "1.2.0"
 
