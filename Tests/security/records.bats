@@ -42,20 +42,27 @@ teardown() {
 hk() { "$HAKO" --root "$T/state" "$@"; }
 cfg() { local f=$1; shift; jq "$@" "$f" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"; }
 
-# A host cgroup that is not the container's, with a process of the host's
-# in it: a v1 pids cgroup under hako-test (no v1 pids: a cgroup2 one).
+# A sleep of the host's, in a host cgroup that is not the container's: a v1
+# pids cgroup under hako-test (no v1 pids: a cgroup2 one). Its name ends in
+# "\r": the record's reader splits lines on the byte \n, so each forged
+# line keeps the "\r" of the "\r\n" that made it. A name the attacker does
+# not control needs no "\r" where a forged line is the value's last.
 victim_cgroup() {
     local base=/sys/fs/cgroup/pids
     [ -d "$base" ] || base=/sys/fs/cgroup
-    VICTIM_CG=$base/hako-test/forge-$$-$BATS_TEST_NUMBER
+    VICTIM_CG=$base/hako-test/forge-$$-$BATS_TEST_NUMBER$'\r'
     mkdir -p "$VICTIM_CG"
-    sleep 1000 &
-    VICTIM_PID=$!
+    victim_sleep
     echo "$VICTIM_PID" > "$VICTIM_CG/cgroup.procs"
 }
 
-# The bundle's root.path: "\r\n" then a line of the record's own (hako
-# writes its own newline after it), and the rootfs shipped at that path.
+victim_sleep() {
+    sleep 1000 &
+    VICTIM_PID=$!
+}
+
+# The bundle's root.path: "\r\n" then lines of the record's own, and the
+# rootfs shipped at that path.
 forge_root() {
     local path=$'r\r\n'"$1"
     mkdir -p "$B/$path"
@@ -65,7 +72,7 @@ forge_root() {
 
 victim_alive() {
     if ! kill -0 "$VICTIM_PID" 2>/dev/null; then echo "ESCAPED: the host's sleep $VICTIM_PID was killed"; return 1; fi
-    if [ ! -d "$VICTIM_CG" ]; then echo "ESCAPED: the host cgroup $VICTIM_CG was removed"; return 1; fi
+    if [ ! -d "$VICTIM_CG" ]; then echo "ESCAPED: the host cgroup ${VICTIM_CG%$'\r'}\\r was removed"; return 1; fi
 }
 
 dir_kept() {
@@ -88,26 +95,36 @@ dir_kept() {
     dir_kept "$T/empty"
 }
 
-# root.path forges a "cgroup" line, cgroupsPath (whose last part follows a
-# "\r\n" in each cgroup line) a "made" one: delete kills every process in a
-# cgroup that is both, then removes it.
+# root.path forges a "cgroup" and a "made" line naming the same directory:
+# delete kills every process its cgroup.procs lists, then removes it.
 forge_cgroup() {
-    victim_cgroup
-    forge_root "cgroup $VICTIM_CG"
-    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME"$'\r\n'"made $VICTIM_CG"
+    forge_root "cgroup $1"$'\n'"made $1"$'\n'"x"
 }
 
-@test "forged-record: run with root.path and cgroupsPath forging cgroup and made lines keeps a host cgroup and its process" {
-    forge_cgroup
+@test "forged-record: run with root.path forging cgroup and made lines keeps a host cgroup and its process" {
+    victim_cgroup
+    forge_cgroup "$VICTIM_CG"
     hk run --bundle "$B" "$NAME" || true
     victim_alive
 }
 
-@test "forged-record: create and delete --force with forged cgroup and made lines keep a host cgroup and its process" {
-    forge_cgroup
+@test "forged-record: create and delete --force with root.path forging cgroup and made lines keep a host cgroup and its process" {
+    victim_cgroup
+    forge_cgroup "$VICTIM_CG"
     hk create --bundle "$B" "$NAME" || true
     hk delete --force "$NAME" || true
     victim_alive
+}
+
+# No cgroup at all: a directory of the attacker's whose cgroup.procs names
+# any host process.
+@test "forged-record: run with root.path forging cgroup and made lines naming a fake cgroup.procs keeps a host process" {
+    victim_sleep
+    mkdir "$T/fake"$'\r'
+    echo "$VICTIM_PID" > "$T/fake"$'\r'/cgroup.procs
+    forge_cgroup "$T/fake"$'\r'
+    hk run --bundle "$B" "$NAME" || true
+    if ! kill -0 "$VICTIM_PID" 2>/dev/null; then echo "ESCAPED: the host's sleep $VICTIM_PID was killed"; false; fi
 }
 
 @test "forged-record: root.path and cgroupsPath with control characters are refused, by check too" {
