@@ -102,7 +102,8 @@ func main() -> Int32 {
 /// create and run) to the container as they are. One that is not open
 /// would be a free slot for the next descriptor hako opens, which the
 /// container then got: the host's --log file, on exec the pid namespace
-/// of the container. runc refuses the same way ("unable to stat preserved-fd").
+/// of the container. Refused in newer runc's words ("unable to stat
+/// preserved-fd"); runc 1.1.5 does not check, and hands over its --log file.
 func unopenedPreservedDescriptor(_ global: Arguments) throws -> String? {
     guard let name = global.positional.first, ["create", "run", "exec"].contains(name),
           let command = commands.first(where: { $0.name == name }) else { return nil }
