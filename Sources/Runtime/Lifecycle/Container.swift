@@ -631,7 +631,8 @@ public struct Runtime {
             dir.unlock()
             throw RuntimeError("cannot delete container \"\(id)\" that is not stopped: \(st.rawValue)")
         }
-        let failures = tearDown(s, intent: dir.readIntent(), complete: complete)
+        // Only what lies in the recorded cgroup's bounds (CgroupBounds.swift).
+        let failures = tearDown(s.confined(), intent: dir.readIntent()?.confined(), complete: complete)
         if !failures.isEmpty {
             dir.unlock()
             throw RuntimeError("cannot delete container \"\(id)\": \(failures.joined(by: "; ")); state kept for another delete --force")

@@ -131,7 +131,7 @@ public struct Linux {
             return (clock, try o.integer("secs") ?? 0, try o.integer("nanosecs") ?? 0)
         } ?? []
         devices = try f.list("devices", Device.init)
-        cgroupsPath = try f.string("cgroupsPath")
+        cgroupsPath = try f.pathString("cgroupsPath")
         resources = try f.optional("resources").map(Resources.init)
         rootfsPropagation = try f.string("rootfsPropagation")
         if let p = rootfsPropagation, MountOptions.propagation[p] == nil {
