@@ -422,6 +422,30 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     grep -q ready "$B/rootfs/out/result"
 }
 
+# exec-ptrace (issue 36): a container without a user namespace that holds
+# CAP_SYS_PTRACE (`--cap-add SYS_PTRACE`, a Kubernetes debug container)
+# passes the ptrace check on any process of the host's user namespace,
+# non-dumpable or not. An exec'd process born in the container's pid
+# namespace before it joined the mount namespace showed the container the
+# host's / through /proc/PID/root and /proc/PID/cwd. runc's nsexec and hako
+# (Namespaces/CloneInside.swift) enter everything before that clone.
+@test "exec-ptrace: an exec into a container holding CAP_SYS_PTRACE, without a user namespace, never shows it the host's root" {
+    attack cwdracer
+    mkdir -p "$B/rootfs/out"
+    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
+    args /cwdracer /out/result
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    wait_for "$B/rootfs/out/result"
+    for i in $(seq 200); do
+        hk exec "$NAME" /bin/true || true
+        if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(cat "$B/rootfs/out/result")"; break; fi
+    done
+    echo "after $i execs: $(cat "$B/rootfs/out/result")"
+    run grep -c escaped "$B/rootfs/out/result"
+    [ "$output" = 0 ]
+    grep -q ready "$B/rootfs/out/result"
+}
+
 @test "a device node swapped for a symlink between its mknod and its chmod: the host file's mode is untouched (attack helper's finding A)" {
     [ -x "$ATTACKS/devracer" ] || skip "cannot build attacks/devracer.c: $(cat "$ATTACKS/devracer.log")"
     devices=$(jq -n '[range(64) | {path: "/dev/d\(.)", type: "c", major: 1, minor: 3, fileMode: 438}]')

@@ -9,6 +9,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+// Kernel constants Swift uses, taken from the kernel's own headers so that
+// the compiler, not a typed-in number, vouches for them.
+#include <linux/prctl.h>
+#include <linux/sched.h>
+static const int HK_CLONE_PARENT = CLONE_PARENT;
+static const int HK_PR_SET_DUMPABLE = PR_SET_DUMPABLE;
+
 // Namespaces and process creation.
 // clone(2) without a new stack: returns twice like fork(), 0 in the child.
 pid_t hk_clone(unsigned long flags);
