@@ -27,6 +27,19 @@
 #include <net/if.h>
 #include <netinet/in.h>
 
+#include <linux/magic.h>
+
+const int HK_CLONE_PARENT = CLONE_PARENT;
+const int HK_PR_SET_DUMPABLE = PR_SET_DUMPABLE;
+const unsigned int HK_OPEN_TREE_CLONE = OPEN_TREE_CLONE, HK_AT_RECURSIVE = AT_RECURSIVE, HK_AT_EMPTY_PATH = AT_EMPTY_PATH;
+const unsigned int HK_MOVE_MOUNT_F_EMPTY_PATH = MOVE_MOUNT_F_EMPTY_PATH, HK_MOVE_MOUNT_T_EMPTY_PATH = MOVE_MOUNT_T_EMPTY_PATH;
+const uint64_t HK_MOUNT_ATTR_RDONLY = MOUNT_ATTR_RDONLY;
+const uint64_t HK_RESOLVE_BENEATH = RESOLVE_BENEATH, HK_RESOLVE_NO_XDEV = RESOLVE_NO_XDEV,
+               HK_RESOLVE_NO_MAGICLINKS = RESOLVE_NO_MAGICLINKS;
+const long HK_PROC_SUPER_MAGIC = PROC_SUPER_MAGIC;
+// include/linux/proc_ns.h, not exported to user space: the root of every procfs.
+const unsigned long HK_PROC_ROOT_INO = 1;
+
 pid_t hk_clone(unsigned long flags) {
     return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
 }
@@ -391,4 +404,13 @@ int hk_loopback_up(void) {
     close(fd);
     errno = e;
     return r;
+}
+
+// The id of the mount `fd` is on (statx STATX_MNT_ID), read from the
+// descriptor itself: /proc/self/fdinfo would be a lookup by name again.
+long hk_mount_id(int fd) {
+    struct statx st;
+    if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &st) != 0) return -1;
+    if (!(st.stx_mask & STATX_MNT_ID)) { errno = ENOSYS; return -1; }
+    return (long)st.stx_mnt_id;
 }

@@ -422,6 +422,59 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     grep -q ready "$B/rootfs/out/result"
 }
 
+# exec-ptrace (issue 36): a container without a user namespace that holds
+# CAP_SYS_PTRACE (`--cap-add SYS_PTRACE`, a Kubernetes debug container)
+# passes the ptrace check on any process of the host's user namespace,
+# non-dumpable or not. An exec'd process born in the container's pid
+# namespace before it joined the mount namespace showed the container the
+# host's / through /proc/PID/root and /proc/PID/cwd. runc's nsexec and hako
+# (Namespaces/CloneInside.swift) enter everything before that clone.
+@test "exec-ptrace: an exec into a container holding CAP_SYS_PTRACE, without a user namespace, never shows it the host's root" {
+    attack cwdracer
+    mkdir -p "$B/rootfs/out"
+    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
+    args /cwdracer /out/result
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    wait_for "$B/rootfs/out/result"
+    for i in $(seq 200); do
+        hk exec "$NAME" /bin/true || true
+        if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(cat "$B/rootfs/out/result")"; break; fi
+    done
+    echo "after $i execs: $(cat "$B/rootfs/out/result")"
+    run grep -c escaped "$B/rootfs/out/result"
+    [ "$output" = 0 ]
+    grep -q ready "$B/rootfs/out/result"
+}
+
+# proc-swap (issue 36): a container that shares the victim's rootfs swaps
+# its /proc with an empty directory (RENAME_EXCHANGE) in a loop. A victim
+# that masks and binds read-only by name finds /proc empty after the swap
+# and skips them all, and its procfs, now at /empty, keeps the host's
+# core_pattern writable (6 of 40 on hako before, 5 of 40 on runc 1.1.5 and
+# crun 1.8.1). hako resolves them beneath a handle on the procfs it mounted
+# (Rootfs/ProtectedPaths.swift). The victims only open core_pattern for
+# appending (`: >>`), which a read-only mount refuses; nothing is written.
+@test "proc-swap: /proc swapped by a container sharing the rootfs never leaves a procfs with writable /proc/sys" {
+    SHARED=$T/victim
+    second_bundle own
+    mkdir -p "$SHARED/empty"
+    cfg2 '.process.args = ["sh", "-c", "echo RAN; for f in /proc/sys/kernel/core_pattern /empty/sys/kernel/core_pattern; do if (: >> $f) 2>/dev/null; then echo ESCAPED: $f opens for writing; fi; done; true"]'
+    start_swapper 150 /shared/proc /shared/empty
+    end=$((SECONDS + ${PROC_SWAP_SECONDS:-60}))
+    out=
+    while [ "$SECONDS" -lt "$end" ]; do
+        out="$out$(hk run --bundle "$B2" "$NAME-v" 2>&1 || true)
+"
+        hk delete --force "$NAME-v" >/dev/null 2>&1 || true
+    done
+    echo "$out" | sort | uniq -c
+    ran=$(echo "$out" | grep -c '^RAN' || true)
+    echo "victims that ran: $ran"
+    [ "$ran" -ge 10 ]
+    run grep -c ESCAPED <<< "$out"
+    [ "$output" = 0 ]
+}
+
 @test "a device node swapped for a symlink between its mknod and its chmod: the host file's mode is untouched (attack helper's finding A)" {
     [ -x "$ATTACKS/devracer" ] || skip "cannot build attacks/devracer.c: $(cat "$ATTACKS/devracer.log")"
     devices=$(jq -n '[range(64) | {path: "/dev/d\(.)", type: "c", major: 1, minor: 3, fileMode: 438}]')

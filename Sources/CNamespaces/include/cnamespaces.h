@@ -9,6 +9,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+// Kernel constants Swift uses, defined in shim.c from the kernel's and the
+// C library's headers, so that the compiler, not a typed-in number, vouches
+// for them.
+extern const int HK_CLONE_PARENT;
+extern const int HK_PR_SET_DUMPABLE;
+extern const unsigned int HK_OPEN_TREE_CLONE, HK_AT_RECURSIVE, HK_AT_EMPTY_PATH;
+extern const unsigned int HK_MOVE_MOUNT_F_EMPTY_PATH, HK_MOVE_MOUNT_T_EMPTY_PATH;
+extern const uint64_t HK_MOUNT_ATTR_RDONLY;
+extern const uint64_t HK_RESOLVE_BENEATH, HK_RESOLVE_NO_XDEV, HK_RESOLVE_NO_MAGICLINKS;
+extern const long HK_PROC_SUPER_MAGIC;
+extern const unsigned long HK_PROC_ROOT_INO;
+
 // Namespaces and process creation.
 // clone(2) without a new stack: returns twice like fork(), 0 in the child.
 pid_t hk_clone(unsigned long flags);
@@ -117,6 +129,8 @@ unsigned int hk_major(dev_t dev);
 unsigned int hk_minor(dev_t dev);
 // fstatfs(2)'s f_type of fd (a *_SUPER_MAGIC), or -1.
 long hk_fs_type(int fd);
+// The id of the mount the descriptor is on (statx STATX_MNT_ID), or -1.
+long hk_mount_id(int fd);
 // copy_file_range(2) from the current offsets, up to len bytes.
 long hk_copy_file_range(int from, int to, long len);
 

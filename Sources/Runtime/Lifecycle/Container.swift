@@ -59,7 +59,7 @@ public struct Runtime {
         try logger.step("config.json read")
         let spec = try Spec.parse(bytes)
         try logger.step("config parsed")
-        let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options)
+        let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options, logger: logger)
         if options.subreaper { _ = hk_prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0) }
 
         let dir = try store.createLocked(id: id)
@@ -80,12 +80,12 @@ public struct Runtime {
     }
 
     /// Checks what must hold before anything is made; returns the rootfs path.
-    static func validate(_ spec: Spec, bundle: String, options: CreateOptions) throws -> String {
+    static func validate(_ spec: Spec, bundle: String, options: CreateOptions, logger: Logger = .silent) throws -> String {
         guard let root = spec.root else { throw SpecError("root", "is required") }
         let rootfs = root.path.hasBytePrefix("/") ? cleanPath(root.path) : joinPath(bundle, root.path)
         if !Files.isDirectory(rootfs) { throw SpecError("root.path", "\(rootfs) is not a directory") }
         if let p = spec.process {
-            try SecurityLabels.validate(p)
+            try SecurityLabels.validate(p, logger: logger)
             if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
             if p.terminal, options.consoleSocket == nil {
                 // runc's rule and words: a detached container's terminal
@@ -338,7 +338,7 @@ public struct Runtime {
         let user = linux?.namespace(.user)
         let rootIsHostRoot = linux?.uidMappings.contains { $0.containerID == 0 && $0.hostID == 0 && $0.size > 0 } ?? false
         if user == nil || user?.path != nil || rootIsHostRoot || linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
-            _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
+            _ = hk_prctl(HK_PR_SET_DUMPABLE, 0, 0, 0, 0)
         }
         // On cgroup v2 the init starts inside its cgroup (clone3 with
         // CLONE_INTO_CGROUP): it is never, even briefly, in ours.
@@ -356,9 +356,13 @@ public struct Runtime {
             // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone then.
             cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
+        var cloneError: Error? = nil
         if let userJoin {
-            (pid, joinedAtClone) = JoinedUserNamespace.cloneInit(flags: flags, user: userJoin, pidNamespace: pidJoin,
-                                                                 cgroupFD: cgfd >= 0 ? cgfd : nil, initBody: initBody)
+            do {
+                (pid, joinedAtClone) = try CloneInside.clone(flags: flags, cgroupFD: cgfd >= 0 ? cgfd : nil,
+                                                             enter: { _ in try JoinedUserNamespace.enter(user: userJoin, pidNamespace: pidJoin) },
+                                                             body: initBody)
+            } catch { cloneError = error }
         } else {
             if cgfd >= 0 {
                 pid = hk_clone3(UInt64(UInt32(bitPattern: flags)), cgfd)
@@ -379,7 +383,7 @@ public struct Runtime {
         }
         if pid < 0 {
             close(parentEnd)
-            throw SystemError("clone", errno: cloneErrno)
+            throw cloneError ?? SystemError("clone", errno: cloneErrno)
         }
         undo.add {
             close(parentEnd)

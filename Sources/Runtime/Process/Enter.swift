@@ -97,7 +97,7 @@ struct EnterContainer {
         _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
         _ = hk_default_signal_handlers()
         try ProcessSettings.setAffinity(process.execCPUAffinity?.final, field: "final")
-        try SecurityLabels.setExecLabels(process, logger: logger)
+        try SecurityLabels.setExecLabels(process)
         if case let .last(hold) = seccompOrder, let seccomp {
             try install(seccomp)
             if hold, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
