@@ -84,7 +84,9 @@ start_both() {
     hk pause c
     rc pause c
     both exec c true
-    [ "$hs" = 1 ]
+    # exec's own failures exit 255, as runc's do (its 1..254 are the
+    # process's); the old '[ "$hs" = 1 ] && ...' could not fail and hid that.
+    [ "$hs" = 255 ]
     [ "$rs" != 0 ]
     # exec is frozen with the container until resume: resume once the
     # exec'd process is in the container's cgroup (an event, not a sleep).
