@@ -29,7 +29,7 @@ teardown_file() {
     "$BATS_TEST_DIRNAME/cri/stop" "$CRI_DIR"
     # The pods' cgroup parents are kubelet's to remove, so ours to.
     for d in /sys/fs/cgroup/*"$CRI_CGROUP" /sys/fs/cgroup"$CRI_CGROUP"; do
-        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+        if [ -d "$d" ]; then find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; fi
     done
     rm -rf "$T"
 }

@@ -36,7 +36,8 @@ own_processes() { grep -l -s -F -x -z -e "HAKO_TEST=$P" /proc/[0-9]*/environ; }
 
 # A bundle per container: its own cgroup under the test's prefix.
 bundle_for() {
-    mkdir -p "$T/b/$1" && ln -sfn "$B/rootfs" "$T/b/$1/rootfs"
+    mkdir -p "$T/b/$1"
+    ln -sfn "$B/rootfs" "$T/b/$1/rootfs"
     jq --arg cg "/hako-test/$P/$1" '.linux.cgroupsPath = $cg' "$B/config.json" > "$T/b/$1/config.json"
 }
 
@@ -80,7 +81,8 @@ bundle_for() {
 
 @test "sequential runs leave no growth in mounts, cgroups, state or processes" {
     n=${LEAK_RUNS:-200}
-    jq --arg m "HAKO_TEST=$P" '.process.args = ["true"] | .process.env += [$m]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+    jq --arg m "HAKO_TEST=$P" '.process.args = ["true"] | .process.env += [$m]' "$B/config.json" > "$B/c"
+    mv "$B/c" "$B/config.json"
     hk run --bundle "$B" warm
     # Only what this test made: other suites run beside it. A file leaked
     # by hako dies with its process, so a leak shows as a process left.

@@ -55,7 +55,8 @@ timed() {
     hk run -d --bundle "$T/other" other </dev/null
     # The hook marks that it runs, then waits for the test to release it.
     bundle hung '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "x"]}]'
-    jq --arg d "$T" '.hooks.createRuntime[0].args[2] = "touch \($d)/hook-runs; read x < \($d)/release"' "$T/hung/config.json" > "$T/c" && mv "$T/c" "$T/hung/config.json"
+    jq --arg d "$T" '.hooks.createRuntime[0].args[2] = "touch \($d)/hook-runs; read x < \($d)/release"' "$T/hung/config.json" > "$T/c"
+    mv "$T/c" "$T/hung/config.json"
     "$HAKO" --root "$T/state" create --bundle "$T/hung" hung </dev/null >/dev/null 2>&1 &
     creator=$!
     for i in $(seq 600); do [ -e "$T/hook-runs" ] && break; sleep 0.1; done
@@ -87,7 +88,8 @@ timed() {
     bundle self '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "x"], "timeout": 60}]'
     jq --arg h "$HAKO" --arg r "$T/state" --arg d "$T" \
         '.hooks.createRuntime[0].args[2] = "\($h) --root \($r) state self > \($d)/state.json && \($h) --root \($r) list -q > \($d)/list"' \
-        "$T/self/config.json" > "$T/c" && mv "$T/c" "$T/self/config.json"
+        "$T/self/config.json" > "$T/c"
+    mv "$T/c" "$T/self/config.json"
     # Bounded: a hook waiting on create's lock would be killed at its 60 s timeout.
     start=$SECONDS
     timeout 120 "$HAKO" --root "$T/state" create --bundle "$T/self" self </dev/null

@@ -60,7 +60,8 @@ leftovers() {
 @test "a create killed with SIGKILL midway is removed by delete --force" {
     before=$(leftovers)
     [ -z "$before" ]
-    jq '.hooks.createRuntime[0].env = ["HOOK_SLEEP=30", "HAKO_TEST=" + $name]' --arg name "$NAME" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+    jq '.hooks.createRuntime[0].env = ["HOOK_SLEEP=30", "HAKO_TEST=" + $name]' --arg name "$NAME" "$B/config.json" > "$B/c"
+    mv "$B/c" "$B/config.json"
     HAKO_TEST=$NAME "$HAKO" --root "$T/state" create --bundle "$B" "$NAME" </dev/null >/dev/null 2>&1 &
     pid=$!
     # The hook has run (it made its mark): bounded, 60 s under any load.

@@ -131,7 +131,8 @@ leak() { mkdir -p "$T/host"; }
 ESCAPE_UP=../../../../../../../../../../../..
 
 @test "CVE-2024-21626: a leaked descriptor as process.cwd does not escape" {
-    attack escape "$T" && leak
+    attack escape "$T"
+    leak
     for n in $(seq 3 12); do
         cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
         args "$ESCAPE_UP$T/escape"
@@ -141,7 +142,8 @@ ESCAPE_UP=../../../../../../../../../../../..
 }
 
 @test "CVE-2024-21626: a leaked descriptor as argv[0] and #! interpreter does not escape, in run and exec" {
-    attack escape "$T" && leak
+    attack escape "$T"
+    leak
     for n in $(seq 3 12); do
         printf '#!/proc/self/fd/%s/%s%s\n' "$n" "$ESCAPE_UP" "$T/escape" > "$B/rootfs/evil-$n"
         chmod +x "$B/rootfs/evil-$n"
@@ -165,7 +167,8 @@ ESCAPE_UP=../../../../../../../../../../../..
 }
 
 @test "CVE-2024-21626: exec --cwd /proc/self/fd/N does not escape" {
-    attack escape "$T" && leak
+    attack escape "$T"
+    leak
     args sleep 100
     hk run -d --bundle "$B" "$NAME"
     for n in $(seq 3 12); do
@@ -403,7 +406,8 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
 @test "CVE-2019-5736-userns: an exec into a user-namespaced container is closed to its CAP_SYS_PTRACE root" {
     attack cwdracer
     chmod 755 "$T"  # the container's root, uid 100000 on the host, must reach its rootfs
-    mkdir -p "$B/rootfs/out" && chmod 777 "$B/rootfs/out"
+    mkdir -p "$B/rootfs/out"
+    chmod 777 "$B/rootfs/out"
     cfg '.linux.namespaces += [{"type":"user"}]
          | .linux.uidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
          | .linux.gidMappings = [{"containerID":0,"hostID":100000,"size":65536}]
