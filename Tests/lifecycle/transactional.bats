@@ -76,3 +76,23 @@ leftovers() {
     left=$(leftovers)
     [ -z "$left" ] || { echo "left: $left"; return 1; }
 }
+
+@test "delete --force of a container whose create sits in a createRuntime hook answers at once and leaves nothing" {
+    jq '.hooks.createRuntime[0].env[0] = "HOOK_SLEEP=60"' "$B/config.json" > "$B/c"
+    mv "$B/c" "$B/config.json"
+    hk create --bundle "$B" "$NAME" </dev/null >/dev/null 2>&1 &
+    creator=$!
+    for _ in $(seq 200); do if [ -e "$T/hook-ran" ]; then break; fi; sleep 0.1; done
+    [ -e "$T/hook-ran" ]
+    # Bounded well below the hook's 60 s: a delete that waits for the hook fails here.
+    run timeout 20 "$HAKO" --root "$T/state" delete --force "$NAME"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    for _ in $(seq 100); do if ! kill -0 "$creator" 2>/dev/null; then break; fi; sleep 0.1; done
+    run kill -0 "$creator"
+    [ "$status" -ne 0 ]
+    wait "$creator" || true
+    run leftovers
+    echo "$output"
+    [ -z "$output" ]
+}

@@ -615,6 +615,7 @@ public struct Runtime {
     // MARK: delete
 
     public func delete(id: String, force: Bool) throws {
+        if force { stopCreator(id: id) }
         let dir: ContainerDir
         do { dir = try store.openLocked(id: id) } catch {
             // containerd's shim deletes with --force after delete: not an error.
@@ -648,6 +649,25 @@ public struct Runtime {
             logger.warn("container \"\(id)\": removed from its intent record; state.json is damaged, so its poststop hooks (if any) were not run")
         }
         dir.remove()
+    }
+
+    /// delete --force of a container still being created: its create holds
+    /// the lock, and may sit in a hook for as long as the hook likes. The
+    /// creator is killed (through a pidfd, once its start time is checked),
+    /// so the lock comes free at once, and tearDown kills what is left of
+    /// the hook's group. runc and crun answer at once too.
+    func stopCreator(id: String) {
+        guard (try? StateStore.validate(id: id)) != nil,
+              let dir = try? ContainerDir(path: store.root + "/" + id, id: id, lock: false) else { return }
+        defer { dir.unlock() }
+        guard let (_, st) = try? inspect(dir), st == .creating, let intent = dir.readIntent(), intent.thisBoot else { return }
+        let pidfd = hk_pidfd_open(intent.creator.pid, 0)
+        guard pidfd >= 0 else { return }
+        defer { close(pidfd) }
+        guard CreateIntent.alive(intent.creator.pid, intent.creator.startTime) else { return }
+        _ = hk_pidfd_send_signal(pidfd, SIGKILL)
+        var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        _ = retryEINTR { poll(&p, 1, 5_000) }
     }
 
     /// Removes what the container made, from state.json or, for a create

@@ -189,8 +189,12 @@ public struct CreateIntent {
 
     /// What is left of the recorded hook: the processes of its group that
     /// started after it (a group id outlives its leader while members live).
+    /// A pid is not reused while a process group of that number lives, so
+    /// a live process holding the hook's pid with another start time means
+    /// the hook's group is gone and that group is someone else's.
     var hookProcesses: [Int32] {
         guard hook.pid > 0, thisBoot else { return [] }
+        if let holder = ProcessInfo(pid: hook.pid), holder.isAlive, holder.startTime != hook.startTime { return [] }
         return Files.list("/proc").compactMap { name -> Int32? in
             guard let pid = Int32(name), let info = ProcessInfo(pid: pid), info.isAlive,
                   info.processGroup == hook.pid, info.startTime >= hook.startTime else { return nil }
