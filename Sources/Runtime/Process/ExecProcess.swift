@@ -254,7 +254,18 @@ struct ExecChild {
         if let console { own.append(console) }
         closeDescriptors(from: 3 + Int32(preserveFds), except: own)
         // The pid namespace first, while still the host's root: it is the clone's.
-        for (type, fd) in joins.filter({ $0.0 == .pid }) + joins.filter({ $0.0 != .pid }) {
+        for (type, fd) in joins where type == .pid {
+            try sys(hk_setns(fd, type.cloneFlag), "join the container's pid namespace")
+            close(fd)
+        }
+        try standInContainer()
+    }
+
+    /// The container's other namespaces (user first), its root user, and
+    /// its root: joining the mount namespace put us at its root; without
+    /// one, the container's root is the init's.
+    func standInContainer() throws {
+        for (type, fd) in joins where type != .pid {
             try sys(hk_setns(fd, type.cloneFlag), "join the container's \(type.rawValue) namespace")
             close(fd)
         }
@@ -262,11 +273,6 @@ struct ExecChild {
             try sys(hk_setresgid(0, 0, 0), "setresgid 0 in the container's user namespace")
             try sys(hk_setresuid(0, 0, 0), "setresuid 0 in the container's user namespace")
         }
-        try enterRoot()
-    }
-
-    /// Joining the mount namespace put us at its root; without one, the container's root is the init's.
-    func enterRoot() throws {
         if !joins.contains(where: { $0.0 == .mount }) {
             try sys(chroot("/proc/\(state.pid)/root"), "chroot into the container")
             try sys(chdir("/"), "chdir /")
