@@ -7,6 +7,10 @@
 # hako and runs the CVE's tests against it, expecting them to fail (see
 # Tests/security/README.md for the commands and their results).
 #
+# Each attack test prints one line starting "ESCAPED" when its attack
+# succeeded, and scripts/security-without demands that line from the build
+# without the defence: a test that failed in its setup proves nothing.
+#
 # The attack programs (attacks/*.c) are compiled static with gcc into the
 # test's temporary directory; without gcc and a static libc the tests skip.
 
@@ -73,7 +77,7 @@ exe_copy() {
 hkc() { "$T/bin/hako" --root "$T/state" "$@"; }
 exe_unchanged() {
     echo "attacker: $(cat "$T/out/result")"
-    [ "$(sha256sum < "$T/bin/hako")" = "$SHA" ] || { echo "the host's hako binary was rewritten" >&2; return 1; }
+    [ "$(sha256sum < "$T/bin/hako")" = "$SHA" ] || { echo "ESCAPED: the host's hako binary was rewritten"; return 1; }
     grep -q '^refused' "$T/out/result"
 }
 # The container's init watches for a process running /proc/self/exe.
@@ -181,12 +185,16 @@ ESCAPE_UP=../../../../../../../../../../../..
     leak
     args sh -c 'ls /proc/self/fd'
     run hk run --bundle "$B" "$NAME" 9<"$T/host"
+    echo "run: $output"
+    [ "$status" -eq 0 ]
     # 0-2 and the one ls opens to read the directory.
-    [ "$status" -eq 0 ] && [ "$(echo $output)" = "0 1 2 3" ] || { echo "run: $output"; return 1; }
+    [ "$(echo $output)" = "0 1 2 3" ] || { echo "ESCAPED: the container process holds descriptors $(echo $output)"; return 1; }
     args sleep 100
     hk run -d --bundle "$B" "$NAME-d"
     run hk exec "$NAME-d" sh -c 'ls /proc/self/fd' 9<"$T/host"
-    [ "$status" -eq 0 ] && [ "$(echo $output)" = "0 1 2 3" ] || { echo "exec: $output"; return 1; }
+    echo "exec: $output"
+    [ "$status" -eq 0 ]
+    [ "$(echo $output)" = "0 1 2 3" ] || { echo "ESCAPED: the exec'd process holds descriptors $(echo $output)"; return 1; }
 }
 
 # The races below share a directory between an attacker container, which
@@ -226,20 +234,25 @@ victim_runs() { # runs the victim bundle $B2 ten times; prints what each printed
     out=$(victim_runs)
     echo "$out" | sort | uniq -c
     [[ "$out" == *RAN* ]] || { echo "no victim ever ran: the test proved nothing"; return 1; }
-    [[ "$out" != *LANDED* ]]
+    if [[ "$out" == *LANDED* ]]; then echo "ESCAPED: a tmpfs meant for the volume landed on the victim's /etc"; return 1; fi
 }
 
 @test "CVE-2021-30465: mount destinations through symlinks stay inside the rootfs" {
     host=$T/host-target
-    mkdir -p "$host" "$B/rootfs$host"
+    # The host's directories exist, so a mount that follows the links lands there.
+    mkdir -p "$host/a" "$host/b" "$B/rootfs$host"
     ln -s "$host" "$B/rootfs/abs-link"
     ln -s "../../../../../../../../..$host" "$B/rootfs/rel-link"
     cfg '.mounts += [{"destination": "/abs-link/a", "type": "tmpfs", "source": "tmpfs"}, {"destination": "/rel-link/b", "type": "tmpfs", "source": "tmpfs"}]'
+    # A createContainer hook stands in the container's mount namespace
+    # before pivot_root, where the host's tree is still in view.
+    cfg '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", ("if grep -E -q \" " + $h + "/(a|b) \" /proc/self/mountinfo; then echo landed > " + $t + "/landed; fi")]}]' --arg h "$host" --arg t "$T"
     args sh -c "ls $host"
     run hk run --bundle "$B" "$NAME"
-    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+    echo "$output"
+    if [ -e "$T/landed" ]; then echo "ESCAPED: a tmpfs went through a symlink onto the host's $host"; return 1; fi
+    [ "$status" -eq 0 ]
     [ "$(echo $output)" = "a b" ]
-    [ -z "$(ls -A "$host")" ]
     ! grep -q "$host" /proc/self/mountinfo
 }
 
@@ -264,8 +277,7 @@ shared_dev() {
     out=$(victim_runs)
     echo "$out" | sort | uniq -c
     [[ "$out" == *RAN* ]] || { echo "no victim ever ran: the test proved nothing"; return 1; }
-    [[ "$out" != *secret* ]]
-    [[ "$out" != *HOSTFILE* ]]
+    if [[ "$out" == *secret* || "$out" == *HOSTFILE* ]]; then echo "ESCAPED: /etc/secret was not masked with the null device"; return 1; fi
 }
 
 @test "CVE-2025-31133: a /dev/null symlink in the image is refused before anything is masked" {
@@ -291,6 +303,7 @@ shared_dev() {
     cfg '.mounts |= map(if .destination == "/dev" then {"destination": "/dev", "type": "bind", "source": $s, "options": ["rbind", "rw"]} else . end)' --arg s "$T/dev"
     run hk run --bundle "$B" "$NAME"
     echo "bound /dev: $output"
+    if [[ "$output" == *HOSTFILE* ]]; then echo "ESCAPED: /etc/secret was masked with the host name's procfs file"; return 1; fi
     [ "$status" -eq 1 ]
     [[ "$output" == *"/dev/null"* ]]
     [[ "$output" != *HOSTFILE* ]]
@@ -316,7 +329,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     out=$(for i in $(seq 10); do console_run "$B2" "$NAME-v$i"; done)
     echo "$out" | sort | uniq -c
     [[ "$out" == *RAN* ]] || { echo "no victim ever ran: the test proved nothing"; return 1; }
-    [[ "$out" != *LANDED* ]]
+    if [[ "$out" == *LANDED* ]]; then echo "ESCAPED: the terminal was mounted on a procfs file"; return 1; fi
 }
 
 @test "CVE-2025-52565: a /dev/console symlink in the image is refused" {
@@ -328,7 +341,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     args sh -c 'grep -q " /proc/sys/kernel/hostname " /proc/self/mountinfo && echo LANDED-ON-PROCFS; echo RAN'
     out=$(console_run "$B" "$NAME")
     echo "$out"
-    [[ "$out" != *LANDED* ]]
+    if [[ "$out" == *LANDED* ]]; then echo "ESCAPED: the terminal was mounted on a procfs file"; return 1; fi
     [[ "$out" != *RAN* ]]
     [ -z "$(hk list -q)" ]
 }
@@ -341,8 +354,9 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     cfg '.linux.sysctl = {"kernel.hostname": "written"} | .mounts += [{"destination": "/proc/sys/kernel/hostname", "type": "bind", "source": $d, "options": ["bind"]}]' --arg d "$T/decoy"
     args cat /proc/sys/kernel/hostname
     run hk run --bundle "$B" "$NAME"
+    echo "$output"
+    [ "$(cat "$T/decoy")" = decoy ] || { echo "ESCAPED: the sysctl was written to the file bound over it"; return 1; }
     [ "$status" -eq 1 ] && [[ "$output" == *"linux.sysctl.kernel.hostname: /proc/sys/kernel/hostname is not a procfs file"* ]] || { echo "$output"; false; }
-    [ "$(cat "$T/decoy")" = decoy ]
     cfg '.mounts[-1].source = "/proc/sys/kernel/domainname"'
     run hk run --bundle "$B" "$NAME"
     [ "$status" -eq 1 ] && [[ "$output" == *"linux.sysctl.kernel.hostname: /proc/sys/kernel/hostname is covered by another mount"* ]] || { echo "$output"; false; }
@@ -366,6 +380,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     args /capbin/grep -E '^Cap(Inh|Eff)' /proc/self/status
     run hk run --bundle "$B" "$NAME"
     echo "run: $output"
+    [[ "$output" != *"CapEff:	0000000000002020"* ]] || { echo "ESCAPED: uid 1000 gained CAP_KILL and CAP_NET_RAW from the file"; return 1; }
     [[ "$output" == *"CapInh:	0000000000000000"* ]]
     [[ "$output" == *"CapEff:	0000000000000000"* ]]
     args sleep 100
@@ -392,6 +407,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     args sh -c 'echo RAN; readlink /proc'
     run hk run --bundle "$B" "$NAME"
     echo "$output"
+    if [[ "$output" == *RAN* ]]; then echo "ESCAPED: procfs went through the /proc symlink and the container ran"; return 1; fi
     [ "$status" -eq 1 ]
     [[ "$output" == *"must be mounted on an ordinary directory"* ]]
     [ -z "$(hk list -q)" ]
@@ -422,7 +438,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
         grep -q escaped "$B/rootfs/out/result" && break
     done
     echo "after $i execs: $(cat "$B/rootfs/out/result")"
-    if grep -q escaped "$B/rootfs/out/result"; then return 1; fi
+    if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(cat "$B/rootfs/out/result")"; return 1; fi
     grep -q ready "$B/rootfs/out/result"
 }
 
@@ -496,7 +512,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     done
     kill "$SWAP_PID"; wait "$SWAP_PID" 2>/dev/null || true; SWAP_PID=
     echo "rounds: $i, created: $created, victim: $(stat -c %a "$victim")"
-    [ "$(stat -c %a "$victim")" = 600 ]
+    [ "$(stat -c %a "$victim")" = 600 ] || { echo "ESCAPED: the host file's mode became $(stat -c %a "$victim")"; return 1; }
     # the race was run: most creates either won it or refused the swapped node
     [ "$i" = 150 ]
 }
@@ -513,9 +529,10 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     log=$T/host.log; : > "$log"; chmod 600 "$log"
     "$HAKO" --root "$T/state" --log "$log" create --bundle "$B" "$NAME" </dev/null
     run hk exec "$NAME" /getfd 1
-    echo "$output"
+    got=$output
+    echo "$got"
     hk delete --force "$NAME"
-    [[ "$output" == *"Operation not permitted"* ]]
     run grep -c INJECTED "$log"
-    [ "$output" = 0 ]
+    [ "$output" = 0 ] || { echo "ESCAPED: the container wrote to the host's --log file"; return 1; }
+    [[ "$got" == *"Operation not permitted"* ]]
 }
