@@ -95,3 +95,16 @@ leftovers() { # NAME: anything a failed run could leave, one per line
     [[ "$output" == *"--preserve-fds"* ]]
     [ -z "$(ls "$S" 2>/dev/null | grep -v '^@')" ]
 }
+
+@test "check names every problem of a bundle at once" {
+    b=$BATS_TEST_TMPDIR/many
+    cp -a "$RFS" "$b"
+    jq '.process.args = [] | .process.cwd = "rel" | .linux.namespaces += [{"type": "bogus"}] | .root.path = "missing"' "$RFS/config.json" > "$b/config.json"
+    run "$HAKO" check --bundle "$b"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"process.args: must have at least one entry"* ]]
+    [[ "$output" == *"process.cwd: must be an absolute path"* ]]
+    [[ "$output" == *"unknown namespace type \"bogus\""* ]]
+    [[ "$output" == *"root.path: $b/missing is not a directory"* ]]
+}

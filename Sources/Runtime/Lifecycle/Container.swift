@@ -79,24 +79,34 @@ public struct Runtime {
         }
     }
 
-    /// Checks what must hold before anything is made; returns the rootfs path.
+    /// Checks what must hold before anything is made; returns the rootfs
+    /// path. The root comes last: `hako check` cuts out each value that
+    /// stops this and runs it again, and a missing root stops it for good,
+    /// so whatever is checked after the root was never reported with it.
     static func validate(_ spec: Spec, bundle: String, options: CreateOptions, logger: Logger = .silent) throws -> String {
+        if let p = spec.process { try validateProcess(p, options: options, logger: logger) }
+        try validateLinux(spec)
         guard let root = spec.root else { throw SpecError("root", "is required") }
         let rootfs = root.path.hasBytePrefix("/") ? cleanPath(root.path) : joinPath(bundle, root.path)
         if !Files.isDirectory(rootfs) { throw SpecError("root.path", "\(rootfs) is not a directory") }
-        if let p = spec.process {
-            try SecurityLabels.validate(p, logger: logger)
-            if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
-            if p.terminal, options.consoleSocket == nil {
-                // runc's rule and words: a detached container's terminal
-                // must go to someone; in the foreground hako relays it, to
-                // a terminal that must exist before anything is made.
-                guard options.foreground else {
-                    throw SpecError("process.terminal", "cannot allocate tty if hako will detach without setting console socket (--console-socket)")
-                }
-                try HostConsole.find(field: "config.json: process.terminal").close()
+        return rootfs
+    }
+
+    static func validateProcess(_ p: Process, options: CreateOptions, logger: Logger) throws {
+        try SecurityLabels.validate(p, logger: logger)
+        if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
+        if p.terminal, options.consoleSocket == nil {
+            // runc's rule and words: a detached container's terminal
+            // must go to someone; in the foreground hako relays it, to
+            // a terminal that must exist before anything is made.
+            guard options.foreground else {
+                throw SpecError("process.terminal", "cannot allocate tty if hako will detach without setting console socket (--console-socket)")
             }
+            try HostConsole.find(field: "config.json: process.terminal").close()
         }
+    }
+
+    static func validateLinux(_ spec: Spec) throws {
         let linux = spec.linux
         // A joined uts namespace may be named too, as runc allows: the
         // config then sets the hostname of the namespace it shares.
@@ -129,7 +139,6 @@ public struct Runtime {
         }
         try Sysctl.validate(spec)
         try UserNamespace.validateIDs(spec)
-        return rootfs
     }
 
     /// create's steps, from the state directory to an init waiting for start.
