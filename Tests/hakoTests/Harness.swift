@@ -241,11 +241,20 @@ struct Leftovers: Equatable {
     let stateEntries: [String]
     let processes: [String]
 
+    /// Only what this test could have made counts: mounts on its own
+    /// directories (the rootfs, bundles and state root under Harness.work,
+    /// or a path naming the container), its container's cgroups, its state
+    /// root's entries and the processes in its cgroup. The rest of the host's
+    /// mount table changes under any other container work beside the tests.
     static func snapshot(id: String) -> Leftovers {
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8))?
-            .split(separator: "\n").map { line -> String in
+            .split(separator: "\n").compactMap { line -> String? in
                 // Drop the mount id and parent id, which differ between reads.
-                line.split(separator: " ").dropFirst(2).joined(separator: " ")
+                let fields = line.split(separator: " ").dropFirst(2)
+                guard fields.count > 2 else { return nil }
+                let point = String(fields[fields.startIndex + 2])
+                guard point == Harness.work || point.hasPrefix(Harness.work + "/") || point.contains(id) else { return nil }
+                return fields.joined(separator: " ")
             } ?? []
         let cgroups = CgroupLayout.detect().roots.map { $0 + "/hako-test/" + id }.filter { FileManager.default.fileExists(atPath: $0) }
         let state = (try? FileManager.default.contentsOfDirectory(atPath: Harness.stateRoot)) ?? []
