@@ -64,8 +64,9 @@ enum Harness {
     /// the caller's stdio, so a pipe would never reach EOF while it lives.
     ///
     /// Bounded: a process still running after `timeout` seconds is killed
-    /// (SIGKILL, by its pid) and the test fails, naming the command line and
-    /// what it wrote so far, instead of hanging the whole run.
+    /// (SIGKILL, by its pid and its process group) and the test fails,
+    /// naming the command line and what it wrote so far, instead of hanging
+    /// the whole run.
     static func run(_ exe: String, _ args: [String], env: [String: String]? = nil, stdin: String? = nil,
                     timeout: TimeInterval = defaultTimeout, file: StaticString = #filePath, line: UInt = #line) -> Result {
         counter += 1
@@ -92,7 +93,12 @@ enum Harness {
         let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
         var gone = true
         if timedOut {
+            // The process, then the rest of the process group Foundation
+            // made for it (its pid): its children inherit the socket by
+            // which Foundation sees the end, so one left running (a sh's
+            // sleep) would hide that end.
             kill(p.processIdentifier, SIGKILL)
+            kill(-p.processIdentifier, SIGKILL)
             // SIGKILL cannot be caught, but a process stuck in the kernel
             // outlives it: the wait for its end is bounded too.
             gone = exited.wait(timeout: .now() + 10) == .success
@@ -104,7 +110,7 @@ enum Harness {
         var e = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
         if timedOut {
             let command = ([exe] + args).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
-            XCTFail("timed out after \(Int(timeout)) s, killed (SIGKILL, pid \(p.processIdentifier)): \(command)\n"
+            XCTFail("timed out after \(Int(timeout)) s, killed (SIGKILL, pid \(p.processIdentifier))\(gone ? "" : ", and still not gone 10 s later"): \(command)\n"
                     + "stdout so far: \(o.debugDescription)\nstderr so far: \(e.debugDescription)", file: file, line: line)
             e += "\nharness: timed out after \(Int(timeout)) s and killed"
         }
