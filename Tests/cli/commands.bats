@@ -3,6 +3,7 @@
 # hako and on runc (same bundle, own cgroup) and must give the same result.
 
 load helpers
+load ../lib/wait-pids
 
 # both CMD...: runs `hk CMD` and `rc CMD` with the container id "c"; their
 # statuses in $hs and $rs, outputs in $ho and $ro.
@@ -98,7 +99,8 @@ start_both() {
         pid=$!
         for i in $(seq 200); do [ "$(wc -l < "$d/cgroup.procs")" -gt "$n0" ] && break; sleep 0.05; done
         $who resume c
-        wait $pid
+        wait_pids 60 "$pid"
+        [ "${WAIT_STATUSES[0]}" -eq 0 ]
         [ "$(cat "$T/$who.out")" = ok ]
     done
 }

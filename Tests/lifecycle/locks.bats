@@ -11,6 +11,8 @@
 # released only after the readers are done. runc and crun answered the
 # same `list` in 8-25 ms (issue 21); the target is under 50 ms.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -74,7 +76,8 @@ timed() {
     [ "$(hk list --format json | jq -r '.[] | select(.id == "hung") | .status')" = creating ]
     # Released only now: no reader above can have waited for it.
     echo go > "$T/release"
-    wait "$creator"
+    wait_pids 120 "$creator"
+    [ "${WAIT_STATUSES[0]}" -eq 0 ]
     summary=$(awk '{ n[$1]++; s[$1] += $2; if ($2 > m[$1]) m[$1] = $2; if ($3 != 0) bad[$1]++ }
         END { for (k in n) printf "%s: mean %.1f ms, max %.1f ms, failures %d\n", k, s[k] / n[k] / 1000, m[k] / 1000, bad[k] }' "$T/times" | sort)
     echo "$summary" >&3

@@ -8,6 +8,8 @@
 # after a bound (5 s) with the processes that stayed named, exit 1, and the
 # state kept for another try. Every wait here is on the event, bounded.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -75,8 +77,8 @@ ORPHAN='.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["sh"
         if [ $mode = subreaper ]; then [ "$parent" = "$run_pid" ]; else [ "$parent" != "$run_pid" ]; [ "$parent" != "$init" ]; fi
         # The init dies; run deletes the container, orphan and cgroups included.
         kill -KILL "$init"
-        rc=0; wait "$run_pid" || rc=$?
-        [ "$rc" -eq 137 ]
+        wait_pids 60 "$run_pid"
+        [ "${WAIT_STATUSES[0]}" -eq 137 ]
         left=$(leftovers)
         [ -z "$left" ] || { echo "$mode left: $left"; return 1; }
     done

@@ -3,6 +3,8 @@
 # midway is removable with delete --force. HAKO_FAIL_AT names the step to
 # fail (the "step" lines of --trace); every step is tried in turn.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -68,7 +70,7 @@ leftovers() {
     for i in $(seq 600); do [ -e "$T/hook-ran" ] && break; sleep 0.1; done
     [ -e "$T/hook-ran" ]
     kill -KILL "$pid"
-    wait "$pid" || true
+    wait_pids 30 "$pid"
     # The half-made container is there, and delete --force removes it all
     # before it returns: no waiting afterwards.
     [ -n "$(leftovers)" ]
@@ -91,7 +93,7 @@ leftovers() {
     for _ in $(seq 100); do if ! kill -0 "$creator" 2>/dev/null; then break; fi; sleep 0.1; done
     run kill -0 "$creator"
     [ "$status" -ne 0 ]
-    wait "$creator" || true
+    wait_pids 10 "$creator"
     run leftovers
     echo "$output"
     [ -z "$output" ]

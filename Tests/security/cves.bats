@@ -14,6 +14,8 @@
 # The attack programs (attacks/*.c) are compiled static with gcc into the
 # test's temporary directory; without gcc and a static libc the tests skip.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -315,7 +317,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     local receiver=$!
     wait_for "$T/console-$2.ready"
     hk run --console-socket "$T/console-$2.sock" --bundle "$1" "$2" || true
-    wait "$receiver" || true
+    wait_pids 60 "$receiver" || true
     cat "$T/console-$2.out"
 }
 
@@ -510,7 +512,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
         hk delete --force "$NAME-$i" >/dev/null 2>&1 || true
         [ "$(stat -c %a "$victim")" = 600 ] || break
     done
-    kill "$SWAP_PID"; wait "$SWAP_PID" 2>/dev/null || true; SWAP_PID=
+    kill "$SWAP_PID"; wait_pids 30 "$SWAP_PID" || true; SWAP_PID=
     echo "rounds: $i, created: $created, victim: $(stat -c %a "$victim")"
     [ "$(stat -c %a "$victim")" = 600 ] || { echo "ESCAPED: the host file's mode became $(stat -c %a "$victim")"; return 1; }
     # the race was run: most creates either won it or refused the swapped node
