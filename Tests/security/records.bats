@@ -131,6 +131,7 @@ forge_cgroup() {
     cfg '.root.path = $p' --arg p $'root\r\nfs'
     run hk create --bundle "$B" "$NAME"
     echo "$output"
+    [[ "$output" == *"control characters"* ]] || { echo "ESCAPED: a root.path of record lines was taken into the intent record"; return 1; }
     [ "$status" -eq 1 ]
     [[ "$output" == *"root.path: must not contain control characters"* ]]
     [ ! -e "$T/state/$NAME" ]
