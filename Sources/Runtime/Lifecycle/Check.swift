@@ -142,7 +142,7 @@ public struct BundleCheck {
             }
             var mine = rlimit()
             for (k, r) in p.rlimits.enumerated() where getrlimit(__rlimit_resource_t(UInt32(r.type.resource)), &mine) == 0 {
-                if r.hard > UInt64(mine.rlim_max), !Credentials.hasEffective(capability: 24 /* CAP_SYS_RESOURCE */) {
+                if r.hard > UInt64(mine.rlim_max), !Credentials.hasEffective(capability: Int(HK_CAP_SYS_RESOURCE)) {
                     add("process.rlimits[\(k)].hard", "\(r.hard) is above this host's hard limit \(mine.rlim_max), and hako lacks CAP_SYS_RESOURCE to raise it")
                 }
             }

@@ -60,7 +60,7 @@ public struct Runtime {
         let spec = try Spec.parse(bytes)
         try logger.step("config parsed")
         let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options, logger: logger)
-        if options.subreaper { _ = hk_prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0) }
+        if options.subreaper { _ = hk_prctl(HK_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
 
         let dir = try store.createLocked(id: id)
         var undo = Undo()
@@ -476,7 +476,7 @@ public struct Runtime {
     /// container's mounts on it, if it is still there.
     static func detachRootfsBind(_ rootfs: String, below: Int) {
         guard let now = Files.mountID(rootfs), now != below else { return }
-        _ = hk_umount2(rootfs, 2 /* MNT_DETACH */)
+        _ = hk_umount2(rootfs, HK_MNT_DETACH)
     }
 
     static func reap(_ pid: Int32) -> String {
@@ -717,7 +717,7 @@ public struct Runtime {
             // Each detach takes off one bind (with all mounts on it).
             var tries = 0
             while let now = Files.mountID(s.rootfs), now != below, tries < 16 {
-                _ = hk_umount2(s.rootfs, 2 /* MNT_DETACH */)
+                _ = hk_umount2(s.rootfs, HK_MNT_DETACH)
                 tries += 1
             }
             if let now = Files.mountID(s.rootfs), now != below { failures.append("\(s.rootfs) is still mounted") }

@@ -8,9 +8,9 @@
 import CNamespaces
 import Glibc
 
-let RESOLVE_NO_MAGICLINKS: UInt64 = 0x02
-let RESOLVE_IN_ROOT: UInt64 = 0x10
-let RESOLVE_NO_SYMLINKS: UInt64 = 0x04
+let RESOLVE_NO_MAGICLINKS = HK_RESOLVE_NO_MAGICLINKS
+let RESOLVE_IN_ROOT = HK_RESOLVE_IN_ROOT
+let RESOLVE_NO_SYMLINKS = HK_RESOLVE_NO_SYMLINKS
 
 public struct Rootfs {
     public let path: String
@@ -226,7 +226,7 @@ public struct Rootfs {
         let target = try make(m.destination, (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)
         defer { close(target) }
         // By descriptor on both sides: move_mount refuses a /proc/self/fd path as its target.
-        try sys(hk_move_mount(tree, "", target, "", 0x4 | 0x40 /* MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH */),
+        try sys(hk_move_mount(tree, "", target, "", HK_MOVE_MOUNT_F_EMPTY_PATH | HK_MOVE_MOUNT_T_EMPTY_PATH),
                 "move the idmapped mount onto \(m.destination)")
         let extra = opts.flags & ~(MountFlag.bind | MountFlag.rec | MountFlag.remount)
         if extra != 0 {
@@ -254,8 +254,7 @@ public struct Rootfs {
         if opts.attrSet != 0 || opts.attrClear != 0 {
             let fd = try sys(open(cleanPath("/" + dest)), "open \(dest) in rootfs")
             defer { close(fd) }
-            // AT_EMPTY_PATH | AT_RECURSIVE
-            try sys(hk_mount_setattr(fd, "", 0x1000 | 0x8000, opts.attrSet, opts.attrClear, 0, -1),
+            try sys(hk_mount_setattr(fd, "", HK_AT_EMPTY_PATH | HK_AT_RECURSIVE, opts.attrSet, opts.attrClear, 0, -1),
                     "set recursive attributes of \(dest)")
         }
     }
@@ -323,7 +322,7 @@ public struct Rootfs {
         try sys(fchdir(oldRoot), "chdir old root")
         // Unmounting must not propagate to the host's copies of these mounts.
         try sys(hk_mount(nil, ".", nil, MountFlag.slave | MountFlag.rec, nil), "make old root rslave")
-        try sys(hk_umount2(".", 2 /* MNT_DETACH */), "unmount old root")
+        try sys(hk_umount2(".", HK_MNT_DETACH), "unmount old root")
         try sys(chdir("/"), "chdir /")
     }
 

@@ -61,7 +61,7 @@ public enum Files {
         let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { throw SystemError("open \(path)") }
         defer { close(fd) }
-        if hk_fs_type(fd) != 0x9FA0 /* PROC_SUPER_MAGIC */ {
+        if hk_fs_type(fd) != HK_PROC_SUPER_MAGIC {
             throw RuntimeError("\(path) is not a procfs file: refusing to write to it")
         }
         if let here = mountID(fd: fd), let proc = mountID("/proc"), here != proc {
