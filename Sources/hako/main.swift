@@ -99,7 +99,7 @@ func main() -> Int32 {
 }
 
 /// --preserve-fds N passes descriptors 3..<3+N (after LISTEN_FDS's for
-/// create and run) to the container as they are. One that is not open
+/// create and run, which are checked the same way) to the container as they are. One that is not open
 /// would be a free slot for the next descriptor hako opens, which the
 /// container then got: the host's --log file, on exec the pid namespace
 /// of the container. Refused in newer runc's words ("unable to stat
@@ -110,7 +110,12 @@ func unopenedPreservedDescriptor(_ global: Arguments) throws -> String? {
     let args = try Arguments(global.positional.dropFirst(), options: command.options + [.flag("help", "h")],
                              stopAtPositional: !command.optionsAfterID)
     let create = name == "exec" ? nil : try createOptions(from: args)
-    let base = 3 + (create?.listenFds ?? 0)
+    let listen = create?.listenFds ?? 0
+    // LISTEN_FDS's own range first: a closed slot there is the same hole.
+    for fd in 3..<3 + listen where hk_fcntl_int(Int32(fd), F_GETFD, 0) < 0 {
+        return "LISTEN_FDS=\(listen), but descriptor \(fd) is not open"
+    }
+    let base = 3 + listen
     let n = try create?.preserveFds ?? args.descriptorCount("preserve-fds")
     for fd in base..<base + n where hk_fcntl_int(Int32(fd), F_GETFD, 0) < 0 {
         return "unable to stat preserved-fd \(fd - base) (of \(n)): descriptor \(fd) is not open"

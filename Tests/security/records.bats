@@ -196,6 +196,35 @@ forge_cgroup() {
     [[ "$output" == *"unable to stat preserved-fd 0 (of 1)"* ]]
 }
 
+# LISTEN_FDS (socket activation) passes descriptors 3.. too: a closed one
+# there was the same free slot for the --log file (cold attack, finding B).
+@test "listen-fds: LISTEN_FDS=1 with descriptor 3 closed is refused, and the --log file never reaches the container" {
+    cfg '.process.args = ["ls", "-l", "/proc/self/fd/"]'
+    LISTEN_FDS=1 run hk --log "$T/host.log" run --bundle "$B" "$NAME" 3>&-
+    echo "$output"
+    if [[ "$output" == *"$T/host.log"* ]]; then echo "ESCAPED: the container got hako's --log file"; return 1; fi
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"LISTEN_FDS=1, but descriptor 3 is not open"* ]]
+    [ ! -e "$T/state/$NAME" ]
+}
+
+# A container without a pid namespace put in a cgroup that existed before
+# it (a bundle may name any): delete used to kill every process in it and
+# remove it (cold attack, finding A). runc and crun leave them.
+@test "shared-cgroup: delete of a container without a pid namespace keeps the processes of a cgroup that was there before it" {
+    local base=/sys/fs/cgroup/pids
+    [ -d "$base" ] || base=/sys/fs/cgroup
+    VICTIM_CG=$base/hako-test/forge-$$-$BATS_TEST_NUMBER
+    mkdir -p "$VICTIM_CG"
+    victim_sleep
+    echo "$VICTIM_PID" > "$VICTIM_CG/cgroup.procs"
+    cfg '.linux.cgroupsPath = $cg | .linux.namespaces |= map(select(.type != "pid")) | .process.args = ["sleep", "100"]' \
+        --arg cg "/hako-test/forge-$$-$BATS_TEST_NUMBER"
+    hk run -d --bundle "$B" "$NAME" </dev/null
+    hk delete --force "$NAME"
+    victim_alive
+}
+
 # runc (1.2 and later) refuses the same case; an older runc does not check.
 @test "preserve-fds runc: runc on this host exits as hako does on the same case" {
     command -v runc >/dev/null || skip "runc is not installed"

@@ -689,12 +689,12 @@ public struct Runtime {
         // a cgroup or pid of the same name now is someone else's.
         if let intent, !intent.thisBoot { return [] }
         // Every process is killed in a cgroup that is the container's own:
-        // its create made it, or (a finished create) the container has no
-        // pid namespace of its own. A cgroup shared with others keeps theirs.
+        // one its create made. A cgroup that existed before (one the bundle
+        // merely named) is shared with whoever was there, pid namespace or
+        // not, and those are not the container's to kill (the cold attack's
+        // finding A: a host sleep died and its cgroups went).
         var killable: [String] = []
         if let intent { killable = intent.ownCgroups }
-        if complete, !s.ownPidNamespace { killable = s.cgroups }
-        if !complete, intent == nil { killable = [] }
         let initPid = s.pid
         let pidfd = initPid > 0 ? hk_pidfd_open(initPid, 0) : -1
         defer { if pidfd >= 0 { close(pidfd) } }
