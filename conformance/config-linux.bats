@@ -29,7 +29,9 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
     args sleep 100
     hk run -d --bundle "$B" "$NAME"
     first=$(hk state "$NAME" | jq -r .pid)
-    mkdir -p "$T/second" && cp "$B/config.json" "$T/second/" && ln -s "$B/rootfs" "$T/second/rootfs"
+    mkdir -p "$T/second"
+    cp "$B/config.json" "$T/second/"
+    ln -s "$B/rootfs" "$T/second/rootfs"
     jq --arg p "/proc/$first/ns/net" --arg u "/proc/$first/ns/uts" \
        '.linux.namespaces |= map(if .type == "network" then .path = $p elif .type == "uts" then .path = $u else . end) | del(.hostname) | .linux.cgroupsPath += "-2"' \
        "$B/config.json" > "$T/second/config.json"
@@ -45,7 +47,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 @test "config-linux.md namespaces: 'The runtime MUST generate an error if path is not associated with a namespace of type type'" {
     cfg '.linux.namespaces |= map(if .type == "network" then .path = "/proc/self/ns/uts" else . end)'
     run hk run --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"linux.namespaces["* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"linux.namespaces["* ]]
     [ -z "$(hk list -q)" ]
     cfg '.linux.namespaces |= map(if .type == "network" then .path = "/etc/hostname" else . end)'
     run hk run --bundle "$B" "$NAME"
@@ -55,7 +58,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 @test "config-linux.md namespaces: 'If a namespaces field contains duplicated namespaces with same type, the runtime MUST generate an error'" {
     cfg '.linux.namespaces += [{"type": "uts"}]'
     run hk run --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"linux.namespaces["* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"linux.namespaces["* ]]
     [ -z "$(hk list -q)" ]
 }
 
@@ -79,11 +83,13 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 }
 
 @test "config-linux.md devices: 'If a file already exists at path that does not match the requested device, the runtime MUST generate an error'" {
-    mkdir -p "$B/rootfs/opt" && echo regular > "$B/rootfs/opt/dev"
+    mkdir -p "$B/rootfs/opt"
+    echo regular > "$B/rootfs/opt/dev"
     cfg '.linux.devices = [{"path": "/opt/dev", "type": "c", "major": 1, "minor": 3}]'
     cfg '.mounts |= map(select(.destination != "/dev"))'
     run hk run --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"linux.devices[0]"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"linux.devices[0]"* ]]
     [ -z "$(hk list -q)" ]
 }
 
@@ -132,7 +138,9 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 }
 
 @test "config-linux.md maskedPaths: 'will mask over the provided paths inside the container so that they cannot be read'" {
-    mkdir -p "$B/rootfs/secret-dir" && echo s > "$B/rootfs/secret-dir/f" && echo s > "$B/rootfs/secret-file"
+    mkdir -p "$B/rootfs/secret-dir"
+    echo s > "$B/rootfs/secret-dir/f"
+    echo s > "$B/rootfs/secret-file"
     cfg '.linux.maskedPaths = ["/secret-dir", "/secret-file", "/does/not/exist"]'
     run_in 'ls -A /secret-dir | wc -l; wc -c < /secret-file'
     [ "$status" -eq 0 ] && [ "$(echo $output)" = "0 0" ]
@@ -167,7 +175,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
     run_in 'cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time'
     [ "$status" -eq 0 ]
     host=$(cut -d. -f1 /proc/uptime)
-    [ "${lines[0]}" -ge $((host + 31536000 - 5)) ] && [ "${lines[0]}" -le $((host + 31536000 + 30)) ]
+    [ "${lines[0]}" -ge $((host + 31536000 - 5)) ]
+    [ "${lines[0]}" -le $((host + 31536000 + 30)) ]
     [ "${lines[1]}" != "$(readlink /proc/self/ns/time)" ]
     cfg 'del(.linux.namespaces[] | select(.type == "time"))'
     run hk run --bundle "$B" "$NAME"
@@ -188,7 +197,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
     [ -e /proc/self/numa_maps ] || { echo "this kernel has no NUMA support (no /proc/self/numa_maps)" >&2; return 1; }
     cfg '.linux.memoryPolicy = {"mode": "MPOL_INTERLEAVE", "nodes": "0"}'
     run_in 'grep -c interleave /proc/self/numa_maps'
-    [ "$status" -eq 0 ] && [ "$output" -gt 0 ]
+    [ "$status" -eq 0 ]
+    [ "$output" -gt 0 ]
     cfg '.linux.memoryPolicy = {"mode": "MPOL_NOPE"}'
     run hk run --bundle "$B" "$NAME"
     [ "$status" -eq 1 ] && [[ "$output" == *"linux.memoryPolicy.mode"* ]]
@@ -197,7 +207,8 @@ ns_of() { readlink "/proc/$1/ns/$2"; }
 @test "config-linux.md netDevices and intelRdt: refused by name, not ignored" {
     cfg '.linux.netDevices = {"eth9": {"name": "eth0"}}'
     run hk run --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *linux.netDevices* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *linux.netDevices* ]]
     cfg 'del(.linux.netDevices) | .linux.intelRdt = {"closID": "x"}'
     run hk run --bundle "$B" "$NAME"
     [ "$status" -eq 1 ] && [[ "$output" == *linux.intelRdt* ]]

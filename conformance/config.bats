@@ -67,10 +67,12 @@ load helpers
 @test "config.md process.rlimits: set on the process; 'The runtime MUST generate an error for any values which cannot be mapped'" {
     cfg '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 123, "hard": 456}]'
     run_in 'ulimit -n; ulimit -Hn'
-    [ "${lines[0]}" = 123 ] && [ "${lines[1]}" = 456 ]
+    [ "${lines[0]}" = 123 ]
+    [ "${lines[1]}" = 456 ]
     cfg '.process.rlimits = [{"type": "RLIMIT_NO_SUCH_THING", "soft": 1, "hard": 1}]'
     run hk run --bundle "$B" "$NAME"
-    [ "$status" -eq 1 ] && [[ "$output" == *"process.rlimits[0]"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"process.rlimits[0]"* ]]
     [ -z "$(hk list -q)" ]
 }
 
@@ -124,7 +126,8 @@ load helpers
 @test "config.md process.scheduler: policy and nice are the process's (sched_setattr)" {
     cfg '.process.scheduler = {"policy": "SCHED_BATCH", "nice": 5}'
     run_in 'grep "^policy" /proc/self/sched | tr -s " "; cut -d" " -f19 /proc/self/stat'
-    [ "${lines[0]}" = "policy : 3" ] && [ "${lines[1]}" = 5 ]
+    [ "${lines[0]}" = "policy : 3" ]
+    [ "${lines[1]}" = 5 ]
     cfg '.process.scheduler = {"policy": "SCHED_NO_SUCH"}'
     run hk run --bundle "$B" "$NAME"
     [ "$status" -eq 1 ] && [[ "$output" == *"process.scheduler.policy"* ]]

@@ -16,7 +16,7 @@ fails_cleanly() {
     [[ "$output" == *"$1"* ]]
     [ -z "$(hk list -q 2>/dev/null)" ]
     [ ! -e "$T/state/$NAME" ]
-    ! ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null | grep -q .
+    [ -z "$(ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null)" ]
     [ "$(wc -l < /proc/self/mountinfo)" -eq "$mounts_before" ]
     ! pgrep -f "$NAME" >/dev/null
 }

@@ -4,6 +4,7 @@
 # hook does. Each test quotes the sentence it checks.
 
 load helpers
+load ../Tests/lib/wait-pids
 
 # Each check stands on its own line: bats stops at a failing command, but
 # not at a failing left side of &&.
@@ -172,7 +173,8 @@ big_annotation() {
     run timeout 5 "$HAKO" --root "$T/state" features
     [ "$status" -eq 0 ]
     echo go > "$T/release"
-    wait "$creator"
+    wait_pids 120 "$creator"
+    [ "${WAIT_STATUSES[0]}" -eq 0 ]
     [ "$(status_of "$other")" = created ]
 }
 

@@ -29,8 +29,17 @@ cd "$rt"
 : > "$out/summary.txt"
 # Cgroup directories that exist before the run are the host's; any other
 # empty one afterwards was left by a program (empty or relative cgroupsPath).
+# The host's own trees are never looked into: the top-level cgroup, in any
+# hierarchy, of every process running now (this script's own, a service
+# manager's, other sessions'), where other software may make and remove
+# cgroups during the run; and /hako-test, where other test suites may be
+# making theirs right now. Found here, not named: each host has its own.
+host_trees=$(cat /proc/[0-9]*/cgroup 2>/dev/null | cut -d: -f3- | cut -d/ -f2 | grep . | sort -u || true)
+set -- -path '/sys/fs/cgroup/*/hako-test' -o -path '/sys/fs/cgroup/hako-test'
+for t in $host_trees; do set -- "$@" -o -path "/sys/fs/cgroup/*/$t" -o -path "/sys/fs/cgroup/$t"; done
+own_cgroups() { find /sys/fs/cgroup -mindepth 1 \( "$@" \) -prune -o -type d -print 2>/dev/null | sort; }
 cgroups_before=$(mktemp)
-find /sys/fs/cgroup -mindepth 1 -type d ! -path '*/process_api*' 2>/dev/null | sort > "$cgroups_before"
+own_cgroups "$@" > "$cgroups_before"
 containers_before=$(mktemp)
 # Controllers the hugetlb programs get enabled in the hybrid host's cgroup2
 # root are put back as they were.
@@ -44,9 +53,8 @@ for name in $tests; do
     for id in $("$runtime" list -q 2>/dev/null | sort | comm -13 "$containers_before" -); do
         "$runtime" delete --force "$id" >/dev/null 2>&1 || true
     done
-    # Never the machine's own service cgroups (memory/process_api), nor
-    # /hako-test, where other test suites may be making theirs right now.
-    find /sys/fs/cgroup -mindepth 1 -type d ! -path '*/process_api*' ! -path '*/hako-test*' 2>/dev/null | sort | comm -13 "$cgroups_before" - | sort -r | while read -r d; do
+    # Never inside the host's trees nor /hako-test (see host_trees above).
+    own_cgroups "$@" | comm -13 "$cgroups_before" - | sort -r | while read -r d; do
         rmdir "$d" 2>/dev/null || true
     done
     if [ "$(stat -c '%U:%G %a' /dev/null)" != "root:root 666" ]; then

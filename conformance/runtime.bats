@@ -111,7 +111,7 @@ load helpers
     hk delete "$NAME"
     run hk state "$NAME"
     [ "$status" -ne 0 ]
-    ! ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null | grep -q .
+    [ -z "$(ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null)" ]
     [ -z "$(ls -A "$T/state")" ]
 }
 

@@ -48,6 +48,12 @@ func main() -> Int32 {
         case "json": format = .json
         case let f: throw UsageError("invalid log format \"\(f)\"")
         }
+        // Before anything of hako's own is opened (the --log file first).
+        if let problem = try unopenedPreservedDescriptor(global) {
+            logger.error(problem)
+            // runc: exec exits 255 when the process cannot start, run and create 1.
+            return global.positional.first == "exec" ? 255 : 1
+        }
         let tracing = global.has("trace") || getenv("HAKO_TRACE") != nil
         logger = Logger(path: global["log"], format: format, debug: global.has("debug"), traceOrigin: tracing ? origin : nil,
                         failAt: getenv("HAKO_FAIL_AT").map { String(cText: $0) })
@@ -90,6 +96,31 @@ func main() -> Int32 {
         logger.error("\(error)")
         return 1
     }
+}
+
+/// --preserve-fds N passes descriptors 3..<3+N (after LISTEN_FDS's for
+/// create and run, which are checked the same way) to the container as they are. One that is not open
+/// would be a free slot for the next descriptor hako opens, which the
+/// container then got: the host's --log file, on exec the pid namespace
+/// of the container. Refused in newer runc's words ("unable to stat
+/// preserved-fd"); runc 1.1.5 does not check, and hands over its --log file.
+func unopenedPreservedDescriptor(_ global: Arguments) throws -> String? {
+    guard let name = global.positional.first, ["create", "run", "exec"].contains(name),
+          let command = commands.first(where: { $0.name == name }) else { return nil }
+    let args = try Arguments(global.positional.dropFirst(), options: command.options + [.flag("help", "h")],
+                             stopAtPositional: !command.optionsAfterID)
+    let create = name == "exec" ? nil : try createOptions(from: args)
+    let listen = create?.listenFds ?? 0
+    // LISTEN_FDS's own range first: a closed slot there is the same hole.
+    for fd in 3..<3 + listen where hk_fcntl_int(Int32(fd), F_GETFD, 0) < 0 {
+        return "LISTEN_FDS=\(listen), but descriptor \(fd) is not open"
+    }
+    let base = 3 + listen
+    let n = try create?.preserveFds ?? args.descriptorCount("preserve-fds")
+    for fd in base..<base + n where hk_fcntl_int(Int32(fd), F_GETFD, 0) < 0 {
+        return "unable to stat preserved-fd \(fd - base) (of \(n)): descriptor \(fd) is not open"
+    }
+    return nil
 }
 
 exit(main())

@@ -3,6 +3,7 @@
 # hako and on runc (same bundle, own cgroup) and must give the same result.
 
 load helpers
+load ../lib/wait-pids
 
 # both CMD...: runs `hk CMD` and `rc CMD` with the container id "c"; their
 # statuses in $hs and $rs, outputs in $ho and $ro.
@@ -23,9 +24,11 @@ start_both() {
 @test "kill ID 0 and kill -a ID 0 on a running container succeed and change nothing" {
     start_both
     both kill c 0
-    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
     both kill -a c 0
-    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
     [ "$(status_of c)" = running ]
     [ "$(rc state c | jq -r .status)" = running ]
     # a paused container stays paused
@@ -49,9 +52,11 @@ start_both() {
 @test "an unknown command exits 3, with or without -h, as runc does" {
     need_runc
     both foo -h
-    [ "$hs" = 3 ] && [ "$rs" = 3 ]
+    [ "$hs" = 3 ]
+    [ "$rs" = 3 ]
     both foo
-    [ "$hs" = 3 ] && [ "$rs" = 3 ]
+    [ "$hs" = 3 ]
+    [ "$rs" = 3 ]
     both -h foo
     [ "$hs" = 0 ] && [ "$rs" = 0 ]
 }
@@ -62,9 +67,12 @@ start_both() {
     rc update c --memory 100000000
     h=$(cat /sys/fs/cgroup/memory/hako-test/$NAME/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/hako-test/$NAME/memory.max)
     r=$(cat /sys/fs/cgroup/memory/hako-test/$NAME-runc/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/hako-test/$NAME-runc/memory.max)
-    [ "$h" = "$r" ] && [ "$h" != max ] && [ "$h" -lt 200000000 ]
+    [ "$h" = "$r" ]
+    [ "$h" != max ]
+    [ "$h" -lt 200000000 ]
     both update --cpu-share 512 c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
     h=$(cat /sys/fs/cgroup/cpu/hako-test/$NAME/cpu.shares 2>/dev/null || cat /sys/fs/cgroup/hako-test/$NAME/cpu.weight)
     r=$(cat /sys/fs/cgroup/cpu/hako-test/$NAME-runc/cpu.shares 2>/dev/null || cat /sys/fs/cgroup/hako-test/$NAME-runc/cpu.weight)
     [ "$h" = "$r" ]
@@ -77,7 +85,10 @@ start_both() {
     hk pause c
     rc pause c
     both exec c true
-    [ "$hs" = 1 ] && [ "$rs" != 0 ]
+    # exec's own failures exit 255, as runc's do (its 1..254 are the
+    # process's); the old '[ "$hs" = 1 ] && ...' could not fail and hid that.
+    [ "$hs" = 255 ]
+    [ "$rs" != 0 ]
     # exec is frozen with the container until resume: resume once the
     # exec'd process is in the container's cgroup (an event, not a sleep).
     for who in hk rc; do
@@ -88,7 +99,8 @@ start_both() {
         pid=$!
         for i in $(seq 200); do [ "$(wc -l < "$d/cgroup.procs")" -gt "$n0" ] && break; sleep 0.05; done
         $who resume c
-        wait $pid
+        wait_pids 60 "$pid"
+        [ "${WAIT_STATUSES[0]}" -eq 0 ]
         [ "$(cat "$T/$who.out")" = ok ]
     done
 }
@@ -106,12 +118,14 @@ start_both() {
             [[ "$output" == *":pids:/hako-test/$NAME$sfx/sub"* ]]
             echo "$output" | grep -qx "[0-9]*:cpuset:/hako-test/$NAME$sfx"
             run $who exec --cgroup whaaat:/ c true
-            [ "$status" != 0 ] && [[ "$output" == *"unknown controller"* ]]
+            [ "$status" != 0 ]
+            [[ "$output" == *"unknown controller"* ]]
         else
             mkdir -p /sys/fs/cgroup/hako-test/$NAME$sfx/sub
         fi
         run $who exec --cgroup .. c true
-        [ "$status" != 0 ] && [[ "$output" == *"is not a sub cgroup path"* ]]
+        [ "$status" != 0 ]
+        [[ "$output" == *"is not a sub cgroup path"* ]]
         run $who exec --cgroup nonexistent c true
         [ "$status" != 0 ]
         run $who exec --cgroup / c true
@@ -164,7 +178,8 @@ start_both() {
     run hk run --bundle "$B" c; hs=$status; ho=$output
     run rc run --bundle "$RB" c; rs=$status; ro=$output
     echo "hako: $hs $ho"; echo "runc: $rs $ro"
-    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
     [[ "$ho" == *"<LOOPBACK,UP,LOWER_UP>"* ]] && [[ "$ro" == *"<LOOPBACK,UP,LOWER_UP>"* ]]
 }
 

@@ -9,7 +9,7 @@ load helpers
 # helpers' teardown, after detaching a loop device a test made.
 eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
 teardown() {
-    [ -n "${LOOP:-}" ] && losetup -d "$LOOP" 2>/dev/null
+    if [ -n "${LOOP:-}" ]; then losetup -d "$LOOP" 2>/dev/null; fi
     helpers_teardown
 }
 
@@ -45,14 +45,18 @@ run_both() {
                                               {"destination":"/mnt/rel","type":"tmpfs","source":"tmpfs","options":["mode=700"]},
                                               {"destination":"/mnt/out","type":"tmpfs","source":"tmpfs","options":["mode=700"]}]'
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
     # a link climbing out stays inside the rootfs
-    [ -d "$B/rootfs/escape" ] && [ ! -e /escape ]
+    [ -d "$B/rootfs/escape" ]
+    [ ! -e /escape ]
     # a loop is refused by both
     ln -s /mnt/loop "$B/rootfs/mnt/loop"
     cfg '.mounts += [{"destination":"/mnt/loop","type":"tmpfs","source":"tmpfs"}]'
     run_both c2
-    [ "$hs" = 1 ] && [ "$rs" = 1 ]
+    [ "$hs" = 1 ]
+    [ "$rs" = 1 ]
     [[ "$ho" == *"Too many levels of symbolic links"* ]] && [[ "$ro" == *"too many levels of symbolic links"* ]]
 }
 
@@ -62,7 +66,8 @@ run_both() {
         ln -sfn "$target" "$B/rootfs/proc"
         args true
         run_both c
-        [ "$hs" = 1 ] && [ "$rs" = 1 ]
+        [ "$hs" = 1 ]
+        [ "$rs" = 1 ]
         [[ "$ho" == *"proc must be mounted on an ordinary directory"* ]]
         [[ "$ro" == *"must be mounted on ordinary directory"* ]]
         # nothing was created through the link
@@ -78,7 +83,9 @@ run_both() {
                      {"destination":"/mnt/s","type":"tmpfs","source":"tmpfs","options":["size=1m"]},
                      {"destination":"/mnt/new","type":"tmpfs","source":"tmpfs"}]'
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf '1733\n700\n1777')" ]
 }
 
@@ -87,7 +94,8 @@ run_both() {
     args stat -c %a /mnt/t
     cfg '.mounts += [{"destination":"/mnt/t","type":"tmpfs","source":"tmpfs","options":["mode=700"]}]'
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
     [ "$ho" = 700 ]
     # runc 1.1.5 gives 1733 here; docs/runc-parity.md says why hako does not follow
     echo "runc's mode: $ro"
@@ -124,7 +132,8 @@ run_both() {
     args sh -c 'cut -d" " -f41 /proc/self/stat'
     cfg '.process.scheduler = {"policy": "SCHED_BATCH"}'
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
     # SCHED_BATCH is policy 3; runc 1.1.5 never calls sched_setattr (the
     # field came in runc 1.2), so its process stays SCHED_OTHER (0).
     [ "$ho" = 3 ]
@@ -152,7 +161,9 @@ run_both() {
     args cat /sys/fs/cgroup/blkio/blkio.bfq.weight_device
     cfg '.linux.resources.blockIO = {"weightDevice": [{"major": $ma, "minor": $mi, "weight": 333}]}' --argjson ma $maj --argjson mi $min
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
     [[ "$ho" == *"$maj:$min 333"* ]]
 }
 
@@ -175,12 +186,15 @@ userns() {
                      {"destination":"/file","type":"bind","source":$f,"options":["bind"]}]' \
         --arg d "$T/private/sub" --arg f "$T/private/sub/f"
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf 'hi\nhi\nread-only')" ]
     # a missing source is still refused by both
     cfg '.mounts += [{"destination":"/none","type":"bind","source":"/nonexistent-source","options":["rbind"]}]'
     run_both c2
-    [ "$hs" = 1 ] && [ "$rs" = 1 ]
+    [ "$hs" = 1 ]
+    [ "$rs" = 1 ]
     [[ "$ho" == *"/nonexistent-source: No such file or directory"* ]]
 }
 
@@ -201,12 +215,16 @@ userns() {
     cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ERRNO", "architectures": ["SCMP_ARCH_X86_64"],
                            "syscalls": [{"action": "SCMP_ACT_ALLOW", "names": $n}]}' --argjson n "$names"
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf 'new:ENOSYS\nold:EPERM')" ]
     # A profile that allows by default is left alone: the new call reaches the kernel.
     cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO", "names": ["times"]}]}'
     run_both c2
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf 'new:EINVAL\nold:EPERM')" ]
 }
 
@@ -226,7 +244,7 @@ userns() {
         run $who update -r "$T/update.json" c
         echo "$who: $status $output"
         [ "$status" = 0 ]
-        [ -d "$d" ] && [ "$(cat "$d/devices.list")" = "$before" ]
+        if [ -d "$d" ]; then [ "$(cat "$d/devices.list")" = "$before" ]; fi
         # the container still reaches its devices, the config's too
         $who exec c sh -c 'cat /dev/null && test -c /dev/fuse'
         p=$(cat /sys/fs/cgroup/pids/hako-test/$NAME$sfx/pids.max 2>/dev/null || cat /sys/fs/cgroup/hako-test/$NAME$sfx/pids.max)
@@ -248,7 +266,10 @@ userns() {
     args pwd
     cfg '.process.cwd = "/private"'
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = /private ] && [ "$ro" = /private ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = /private ]
+    [ "$ro" = /private ]
     # exec --user 1000 --cwd into root's 0700 /root
     chmod 700 "$B/rootfs/root"; chmod 700 "$RB/rootfs/root"
     args sleep 1000
@@ -270,7 +291,8 @@ userns() {
         run hk $g list; hs=$status
         run rc $g list; rs=$status
         echo "$g: hako $hs runc $rs"
-        [ "$hs" = 0 ] && [ "$rs" = 0 ]
+        [ "$hs" = 0 ]
+        [ "$rs" = 0 ]
     done
     run hk run --no-subreaper --bundle "$B" c </dev/null; hs=$status
     run rc run --no-subreaper --bundle "$RB" c </dev/null; rs=$status
@@ -282,7 +304,8 @@ userns() {
     args true
     cfg '.mounts += [{"destination":"/setgid/a/b/c","type":"tmpfs","source":"tmpfs","options":["ro","nodev","nosuid"]}]'
     run_both c
-    [ "$hs" = 0 ] && [ "$rs" = 0 ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
     for d in a a/b; do
         [ "$(stat -c %a "$B/rootfs/setgid/$d")" = "$(stat -c %a "$RB/rootfs/setgid/$d")" ]
         [ "$(stat -c %a "$B/rootfs/setgid/$d")" = 2755 ]
@@ -315,7 +338,8 @@ joined_pair() {
     local pid; pid=$(cat "$T/$who.owner.pid")
     jq --arg u "/proc/$pid/ns/user" '.linux.namespaces |= map(if .type == "user" then .path = $u else . end)
         | .linux.namespaces |= (map(select(.type != "network" and .type != "uts")) + [{"type":"network"},{"type":"uts"}])
-        | .hostname = "joined" | .linux.cgroupsPath += "/j"' "$bundle/config.json" > "$bundle/c.new" && mv "$bundle/c.new" "$bundle/config.json"
+        | .hostname = "joined" | .linux.cgroupsPath += "/j"' "$bundle/config.json" > "$bundle/c.new"
+    mv "$bundle/c.new" "$bundle/config.json"
     run "$who" run --bundle "$bundle" joiner </dev/null; js=$status; jo=$output
     "$who" delete --force owner >/dev/null 2>&1 || true
 }
@@ -328,6 +352,8 @@ joined_pair() {
     joined_pair hk; hs=$js; ho=$jo
     joined_pair rc; rs=$js; ro=$jo
     echo "hako: $hs $ho"; echo "runc: $rs $ro"
-    [ "$hs" = 0 ] && [ "$rs" = 0 ] && [ "$ho" = "$ro" ]
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf 'joined\nlo-up\nproc\n0')" ]
 }

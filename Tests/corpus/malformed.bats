@@ -29,7 +29,9 @@ leftovers() { # NAME: anything a failed run could leave, one per line
     for dir in "$BATS_TEST_DIRNAME"/malformed/*/; do
         name=corpus-$(basename "$dir")
         b=$BATS_TEST_TMPDIR/$name
-        mkdir -p "$b" && cp "$dir/config.json" "$b/" && ln -s "$RFS/rootfs" "$b/rootfs"
+        mkdir -p "$b"
+        cp "$dir/config.json" "$b/"
+        ln -s "$RFS/rootfs" "$b/rootfs"
         # Configs that parse get a cgroup of their own under the test prefix:
         # by text, since jq 1.6 reads numbers as doubles and would turn
         # 18446744073709551616 into 18446744073709552000.
@@ -72,7 +74,8 @@ leftovers() { # NAME: anything a failed run could leave, one per line
 @test "out-of-range numbers on the command line are refused, naming the flag, never trapping" {
     S=$BATS_TEST_TMPDIR/state
     run "$HAKO" --root "$S" kill some-id RTMIN+2147483647
-    [ "$status" -eq 1 ] && [[ "$output" == *'unknown signal "RTMIN+2147483647"'* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'unknown signal "RTMIN+2147483647"'* ]]
     run "$HAKO" --root "$S" kill some-id RTMAX-2147483648
     [ "$status" -eq 1 ]
     for d in 99999999999999999999h 2562048h 9223372036.854775808s 0.1ms -1s 1 5x; do
@@ -81,12 +84,27 @@ leftovers() { # NAME: anything a failed run could leave, one per line
     done
     # Go's largest duration is still a duration.
     run "$HAKO" --root "$S" events --interval 2562047h some-id
-    [ "$status" -eq 1 ] && [[ "$output" == *'container "some-id" does not exist'* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'container "some-id" does not exist'* ]]
     for cmd in "run --bundle $RFS" "create --bundle $RFS" exec; do
         run "$HAKO" --root "$S" $cmd --preserve-fds 2147483647 some-id true
         [ "$status" -eq 1 ] && [[ "$output" == *'invalid value "2147483647" for --preserve-fds'* ]] || { echo "$cmd: $status $output"; return 1; }
     done
     run env LISTEN_FDS=99999999999 "$HAKO" --root "$S" run --preserve-fds 5000000 --bundle "$RFS" some-id
-    [ "$status" -eq 1 ] && [[ "$output" == *"--preserve-fds"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"--preserve-fds"* ]]
     [ -z "$(ls "$S" 2>/dev/null | grep -v '^@')" ]
+}
+
+@test "check names every problem of a bundle at once" {
+    b=$BATS_TEST_TMPDIR/many
+    cp -a "$RFS" "$b"
+    jq '.process.args = [] | .process.cwd = "rel" | .linux.namespaces += [{"type": "bogus"}] | .root.path = "missing"' "$RFS/config.json" > "$b/config.json"
+    run "$HAKO" check --bundle "$b"
+    echo "$output"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"process.args: must have at least one entry"* ]]
+    [[ "$output" == *"process.cwd: must be an absolute path"* ]]
+    [[ "$output" == *"unknown namespace type \"bogus\""* ]]
+    [[ "$output" == *"root.path: $b/missing is not a directory"* ]]
 }

@@ -2,11 +2,13 @@
 # Kubernetes' way in: containerd 1.6's CRI plugin with hako as a runtime
 # handler (a RuntimeClass's handler: hako), driven over the CRI's gRPC the
 # way kubelet drives it, by a small Python client (cri/cri.py, speaking
-# cri/cri.proto, the part of CRI API v1 it uses). Every scenario runs with
-# runtime_handler hako and again with runc, and the two transcripts must be
-# equal. containerd runs privately (cri/start: its own socket, root and
-# state, the cgroupfs driver, host network, no CNI), with a busybox image and
-# a static pause image (cri/pause.c) imported from OCI tarballs: no registry.
+# cri/cri.proto, the part of CRI API v1 it uses), run by $PYTHON: by default
+# /usr/bin/python3 when it has Debian's python3-grpcio and python3-grpc-tools.
+# Every scenario runs with runtime_handler hako and again with runc, and the
+# two transcripts must be equal. containerd runs privately (cri/start: its
+# own socket, root and state, the cgroupfs driver, host network, no CNI),
+# with a busybox image and a static pause image (cri/pause.c) imported from
+# OCI tarballs: no registry.
 # Each pod's cgroup parent is under /hako-test/cri-<pid>.
 # Exec and Attach streaming are not tested: ExecSync only.
 
@@ -17,10 +19,18 @@ setup_file() {
     [ -x "$HAKO" ] || { echo "no hako at $HAKO: swift build -c release" >&2; return 1; }
     command -v containerd ctr runc umoci gcc jq >/dev/null || {
         echo "containerd, runc, umoci, gcc and jq are required: apt-get install containerd runc umoci gcc jq" >&2; return 1; }
-    python3 -c 'import grpc, grpc_tools' 2>/dev/null || {
-        echo "python3 with grpcio and grpcio-tools is required: pip install grpcio grpcio-tools" >&2; return 1; }
+    # Debian's python3, where python3-grpcio and python3-grpc-tools put the
+    # modules, rather than whatever python3 is first on PATH (a pyenv or
+    # venv one lacks them); $PYTHON chooses another.
+    if [ -z "${PYTHON:-}" ]; then
+        PYTHON=python3
+        if /usr/bin/python3 -c 'import grpc, grpc_tools' 2>/dev/null; then PYTHON=/usr/bin/python3; fi
+    fi
+    export PYTHON
+    "$PYTHON" -c 'import grpc, grpc_tools' 2>/dev/null || {
+        echo "$PYTHON lacks the grpc and grpc_tools modules: apt-get install python3-grpcio python3-grpc-tools (or set PYTHON)" >&2; return 1; }
     mkdir "$T/gen"
-    python3 -m grpc_tools.protoc -I "$BATS_TEST_DIRNAME/cri" --python_out="$T/gen" --grpc_python_out="$T/gen" cri.proto
+    "$PYTHON" -m grpc_tools.protoc -I "$BATS_TEST_DIRNAME/cri" --python_out="$T/gen" --grpc_python_out="$T/gen" cri.proto
     export CRI_GEN=$T/gen CRI_DIR=$T/cri CRI_CGROUP=/hako-test/cri-$$
     "$BATS_TEST_DIRNAME/cri/start" "$CRI_DIR" "$HAKO"
 }
@@ -29,7 +39,7 @@ teardown_file() {
     "$BATS_TEST_DIRNAME/cri/stop" "$CRI_DIR"
     # The pods' cgroup parents are kubelet's to remove, so ours to.
     for d in /sys/fs/cgroup/*"$CRI_CGROUP" /sys/fs/cgroup"$CRI_CGROUP"; do
-        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+        if [ -d "$d" ]; then find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null; fi
     done
     rm -rf "$T"
 }
@@ -39,8 +49,8 @@ teardown_file() {
 # hako's for the test's own assertions; what goes to stderr (latency) is
 # shown in the TAP output.
 both() {
-    hako=$(timeout 120 python3 "$BATS_TEST_DIRNAME/cri/cri.py" hako "$1" 2>"$T/hako.err") || hako="$hako [failed: $?]"
-    runc=$(timeout 120 python3 "$BATS_TEST_DIRNAME/cri/cri.py" runc "$1" 2>"$T/runc.err") || runc="$runc [failed: $?]"
+    hako=$(timeout 120 "$PYTHON" "$BATS_TEST_DIRNAME/cri/cri.py" hako "$1" 2>"$T/hako.err") || hako="$hako [failed: $?]"
+    runc=$(timeout 120 "$PYTHON" "$BATS_TEST_DIRNAME/cri/cri.py" runc "$1" 2>"$T/runc.err") || runc="$runc [failed: $?]"
     echo "hako:"; echo "$hako"; cat "$T/hako.err"
     echo "runc:"; echo "$runc"; cat "$T/runc.err"
     [ "$hako" = "$runc" ]

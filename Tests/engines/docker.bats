@@ -160,7 +160,8 @@ sc_limits() {
 }
 
 sc_options() {
-    mkdir -p "$T/vol-$RT" && echo from-host > "$T/vol-$RT/f"
+    mkdir -p "$T/vol-$RT"
+    echo from-host > "$T/vol-$RT/f"
     echo "read-only: $(status dr --rm --read-only localhost/busybox touch /x)"
     echo "read-only tmpfs: $(dr --rm --read-only --tmpfs /tmp localhost/busybox sh -c 'touch /tmp/x && grep " /tmp " /proc/mounts | cut -d" " -f1,3')"
     echo "volume: $(dr --rm -v "$T/vol-$RT:/data" localhost/busybox sh -c 'cat /data/f; echo from-ctr > /data/g') $(cat "$T/vol-$RT/g")"

@@ -17,7 +17,8 @@ setup_file() {
     chmod 755 "$T"
     # The user's podman must reach hako whatever the checkout's permissions
     # (a clone under a 0700 directory hides .build from it): a copy in $T.
-    cp "$HAKO" "$T/hako" && chmod 755 "$T/hako"
+    cp "$HAKO" "$T/hako"
+    chmod 755 "$T/hako"
     for f in subuid subgid; do cp -p /etc/$f "$T/$f.saved" 2>/dev/null || true; done
     useradd --create-home --home-dir "$T/home" --shell /bin/sh "$U"
     # useradd gives subordinate ids only where login.defs asks it to; make sure.
@@ -25,7 +26,8 @@ setup_file() {
         grep -q "^$U:" /etc/$f 2>/dev/null || echo "$U:300000:65536" >> /etc/$f
     done
     export UID_=$(id -u "$U")
-    mkdir -m 700 "$T/run" && chown "$U:" "$T/run"
+    mkdir -m 700 "$T/run"
+    chown "$U:" "$T/run"
     cat > "$T/containers.conf" <<CONF
 [containers]
 default_ulimits = ["nofile=1024:1024"]

@@ -48,7 +48,8 @@ p() { podman --root "$T/storage" --runroot "$T/run" "$@"; }
 
 @test "run --rm: output and exit code" {
     run p run --rm --network none localhost/busybox echo hello
-    [ "$status" -eq 0 ] && [ "$output" = hello ]
+    [ "$status" -eq 0 ]
+    [ "$output" = hello ]
     run p run --rm --network none localhost/busybox sh -c 'exit 7'
     [ "$status" -eq 7 ]
     run sh -c "echo stdin-ok | podman --root $T/storage --runroot $T/run run --rm -i --network none localhost/busybox cat"
@@ -63,9 +64,11 @@ p() { podman --root "$T/storage" --runroot "$T/run" "$@"; }
 @test "run -d, exec, exec -t, exec -d" {
     p run -d --network none --name s1 localhost/busybox sleep 100
     run p exec s1 sh -c 'cat /proc/1/cmdline | tr "\0" " "'
-    [ "$status" -eq 0 ] && [ "$output" = "sleep 100 " ]
+    [ "$status" -eq 0 ]
+    [ "$output" = "sleep 100 " ]
     run p exec -t s1 tty
-    [ "$status" -eq 0 ] && [ "${output%$'\r'}" = /dev/pts/0 ]
+    [ "$status" -eq 0 ]
+    [ "${output%$'\r'}" = /dev/pts/0 ]
     p exec -d s1 sleep 30
     run p top s1 args
     [[ "$output" == *"sleep 30"* ]]

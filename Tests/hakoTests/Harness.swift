@@ -62,7 +62,13 @@ enum Harness {
 
     /// Output goes to files, not pipes: a container made by `create` keeps
     /// the caller's stdio, so a pipe would never reach EOF while it lives.
-    static func run(_ exe: String, _ args: [String], env: [String: String]? = nil, stdin: String? = nil) -> Result {
+    ///
+    /// Bounded: a process still running after `timeout` seconds is killed
+    /// (SIGKILL, by its pid and its process group) and the test fails,
+    /// naming the command line and what it wrote so far, instead of hanging
+    /// the whole run.
+    static func run(_ exe: String, _ args: [String], env: [String: String]? = nil, stdin: String? = nil,
+                    timeout: TimeInterval = defaultTimeout, file: StaticString = #filePath, line: UInt = #line) -> Result {
         counter += 1
         let outPath = work + "/out-\(counter)", errPath = work + "/err-\(counter)"
         FileManager.default.createFile(atPath: outPath, contents: nil)
@@ -79,22 +85,51 @@ enum Harness {
         p.standardOutput = out
         p.standardError = err
         p.standardInput = stdin == nil ? FileHandle.nullDevice : inp
+        let exited = DispatchSemaphore(value: 0)
+        p.terminationHandler = { _ in exited.signal() }
         do { try p.run() } catch { return Result(code: -1, out: "", err: "\(error)") }
         if let stdin { inp.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
         try? inp.fileHandleForWriting.close()
-        p.waitUntilExit()
+        let timedOut = exited.wait(timeout: .now() + timeout) == .timedOut
+        var gone = true
+        if timedOut {
+            // The process, then the rest of the process group Foundation
+            // made for it (its pid): its children inherit the socket by
+            // which Foundation sees the end, so one left running (a sh's
+            // sleep) would hide that end.
+            kill(p.processIdentifier, SIGKILL)
+            kill(-p.processIdentifier, SIGKILL)
+            // SIGKILL cannot be caught, but a process stuck in the kernel
+            // outlives it: the wait for its end is bounded too.
+            gone = exited.wait(timeout: .now() + 10) == .success
+        }
+        if gone { p.waitUntilExit() }
         try? out.close()
         try? err.close()
         let o = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let e = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        return Result(code: p.terminationStatus, out: o, err: e)
+        var e = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        if timedOut {
+            let command = ([exe] + args).map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ")
+            XCTFail("timed out after \(Int(timeout)) s, killed (SIGKILL, pid \(p.processIdentifier))\(gone ? "" : ", and still not gone 10 s later"): \(command)\n"
+                    + "stdout so far: \(o.debugDescription)\nstderr so far: \(e.debugDescription)", file: file, line: line)
+            e += "\nharness: timed out after \(Int(timeout)) s and killed"
+        }
+        return Result(code: gone ? p.terminationStatus : -1, out: o, err: e)
     }
 
-    static func sh(_ script: String) -> Result { run("/bin/sh", ["-c", script]) }
+    /// The bound of `run` when the caller gives none: generous for any
+    /// command a test makes on a loaded machine, short next to a CI job.
+    static let defaultTimeout: TimeInterval = 120
+
+    static func sh(_ script: String, timeout: TimeInterval = defaultTimeout,
+                   file: StaticString = #filePath, line: UInt = #line) -> Result {
+        run("/bin/sh", ["-c", script], timeout: timeout, file: file, line: line)
+    }
 
     /// hako with the test state root.
-    static func hako(_ args: [String], env: [String: String]? = nil) -> Result {
-        run(hako, ["--root", stateRoot] + args, env: env)
+    static func hako(_ args: [String], env: [String: String]? = nil, timeout: TimeInterval = defaultTimeout,
+                     file: StaticString = #filePath, line: UInt = #line) -> Result {
+        run(hako, ["--root", stateRoot] + args, env: env, timeout: timeout, file: file, line: line)
     }
 
     static var counter = 0
@@ -212,11 +247,20 @@ struct Leftovers: Equatable {
     let stateEntries: [String]
     let processes: [String]
 
+    /// Only what this test could have made counts: mounts on its own
+    /// directories (the rootfs, bundles and state root under Harness.work,
+    /// or a path naming the container), its container's cgroups, its state
+    /// root's entries and the processes in its cgroup. The rest of the host's
+    /// mount table changes under any other container work beside the tests.
     static func snapshot(id: String) -> Leftovers {
         let mounts = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8))?
-            .split(separator: "\n").map { line -> String in
+            .split(separator: "\n").compactMap { line -> String? in
                 // Drop the mount id and parent id, which differ between reads.
-                line.split(separator: " ").dropFirst(2).joined(separator: " ")
+                let fields = line.split(separator: " ").dropFirst(2)
+                guard fields.count > 2 else { return nil }
+                let point = String(fields[fields.startIndex + 2])
+                guard point == Harness.work || point.hasPrefix(Harness.work + "/") || point.contains(id) else { return nil }
+                return fields.joined(separator: " ")
             } ?? []
         let cgroups = CgroupLayout.detect().roots.map { $0 + "/hako-test/" + id }.filter { FileManager.default.fileExists(atPath: $0) }
         let state = (try? FileManager.default.contentsOfDirectory(atPath: Harness.stateRoot)) ?? []

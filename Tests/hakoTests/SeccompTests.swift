@@ -108,6 +108,21 @@ final class SeccompTests: ContainerTestCase {
         XCTAssertTrue(a.code == 1 && a.err.contains("linux.seccomp.architectures[0]: unknown seccomp architecture \"SCMP_ARCH_Z80\""), a.err)
     }
 
+    /// Waits up to `seconds` for an agent thread, failing the test if it is
+    /// still running then. The container has exited by the time this is
+    /// called, so the agent's work is over; one still in accept (the runtime
+    /// never connected) is woken by shutting the socket down, one still in
+    /// the notification ioctl is left behind: the test fails, it does not hang.
+    func finished(_ agent: Thread, server: Int32, seconds: Double = 30,
+                  file: StaticString = #filePath, line: UInt = #line) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !agent.isFinished && Date() < deadline { usleep(10000) }
+        if agent.isFinished { return true }
+        shutdown(server, Int32(SHUT_RDWR))
+        XCTFail("the seccomp agent was still running \(Int(seconds)) s after the container exited", file: file, line: line)
+        return false
+    }
+
     func testNotifyDeliversTheListenerToTheAgent() throws {
         let socket = Harness.work + "/agent-\(getpid()).sock"
         let server = hk_test_listen(socket)
@@ -126,7 +141,7 @@ final class SeccompTests: ContainerTestCase {
                             extra: [("listenerPath", .string(socket)), ("listenerMetadata", .string("hello agent"))])
         let out = inside("mkdir /dev/shm/d 2>&1; echo $?", profile: p)
         XCTAssertEqual(out, "mkdir: can't create directory '/dev/shm/d': Invalid cross-device link\n1")
-        while !agent.isFinished { usleep(10000) }
+        guard finished(agent, server: server) else { return }
         XCTAssertEqual(answered, 1)
         let message = try JSON.parse(payload)
         XCTAssertEqual(message["fds"], .array([.string("seccompFd")]))
@@ -164,7 +179,7 @@ final class SeccompTests: ContainerTestCase {
                                                  "run", "--bundle", b.dir, b.id])
         XCTAssertEqual(r.code, 0, "run hung or failed: \(r.err)")
         XCTAssertEqual(r.out, "mkdir: can't create directory '/dev/shm/d': Invalid cross-device link\n1\n")
-        while !agent.isFinished { usleep(10000) }
+        guard finished(agent, server: server) else { return }
         XCTAssertGreaterThan(total, 0, "the agent timed out or failed: \(total)")
         // x86_64 numbers: the init's close of the listener and its execve were notified.
         XCTAssertGreaterThanOrEqual(seen[3], 1, "close")

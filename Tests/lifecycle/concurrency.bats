@@ -4,6 +4,8 @@
 # LEAK_RUNS (default 200) sets the sequential runs; the README names the
 # 1000-run command.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -36,19 +38,22 @@ own_processes() { grep -l -s -F -x -z -e "HAKO_TEST=$P" /proc/[0-9]*/environ; }
 
 # A bundle per container: its own cgroup under the test's prefix.
 bundle_for() {
-    mkdir -p "$T/b/$1" && ln -sfn "$B/rootfs" "$T/b/$1/rootfs"
+    mkdir -p "$T/b/$1"
+    ln -sfn "$B/rootfs" "$T/b/$1/rootfs"
     jq --arg cg "/hako-test/$P/$1" '.linux.cgroupsPath = $cg' "$B/config.json" > "$T/b/$1/config.json"
 }
 
 @test "50 parallel creates with distinct IDs all succeed, and all are deleted" {
     for i in $(seq 50); do bundle_for "c$i"; done
-    for i in $(seq 50); do hk create --bundle "$T/b/c$i" "c$i" </dev/null >/dev/null 2>"$T/err$i" & done
-    wait
+    pids=()
+    for i in $(seq 50); do hk create --bundle "$T/b/c$i" "c$i" </dev/null >/dev/null 2>"$T/err$i" & pids+=("$!"); done
+    wait_pids 300 "${pids[@]}"
     cat "$T"/err* 
     [ "$(hk list -q | grep -c '^c')" -eq 50 ]
     [ "$(hk list --format json | jq '[.[] | select(.status == "created")] | length')" -eq 50 ]
-    for i in $(seq 50); do hk delete --force "c$i" & done
-    wait
+    pids=()
+    for i in $(seq 50); do hk delete --force "c$i" & pids+=("$!"); done
+    wait_pids 300 "${pids[@]}"
     [ -z "$(hk list -q)" ]
     left=$(ls -d /sys/fs/cgroup/*/hako-test/$P/c[0-9]* 2>/dev/null) || true; echo "left: $left"; [ -z "$left" ]
 }
@@ -56,23 +61,27 @@ bundle_for() {
 @test "10 parallel commands on one ID never corrupt its state" {
     hk create --bundle "$B" one </dev/null
     # Exactly one of ten starts wins; the others fail cleanly.
-    for i in $(seq 10); do (hk start one >/dev/null 2>&1 && echo ok >> "$T/started") & done
-    wait
+    pids=()
+    for i in $(seq 10); do (hk start one >/dev/null 2>&1 && echo ok >> "$T/started") & pids+=("$!"); done
+    wait_pids 120 "${pids[@]}"
     [ "$(wc -l < "$T/started")" -eq 1 ]
     # Readers, pausers and resumers at once: every state read is whole.
+    pids=()
     for i in $(seq 10); do
         case $((i % 3)) in
             0) hk pause one >/dev/null 2>&1 ;;
             1) hk resume one >/dev/null 2>&1 ;;
             2) hk state one > "$T/state$i.json" ;;
         esac &
+        pids+=("$!")
     done
-    wait
+    wait_pids 120 "${pids[@]}"
     for f in "$T"/state*.json; do jq -e '.id == "one" and (.status == "running" or .status == "paused")' "$f" >/dev/null; done
     hk resume one >/dev/null 2>&1 || true
     [ "$(hk state one | jq -r .status)" = running ]
-    for i in $(seq 10); do hk delete --force one >/dev/null 2>&1 & done
-    wait
+    pids=()
+    for i in $(seq 10); do hk delete --force one >/dev/null 2>&1 & pids+=("$!"); done
+    wait_pids 120 "${pids[@]}"
     run hk state one
     [ "$status" -ne 0 ]
     [ -z "$(ls -A "$T/state" | grep -v '^@')" ]
@@ -80,7 +89,8 @@ bundle_for() {
 
 @test "sequential runs leave no growth in mounts, cgroups, state or processes" {
     n=${LEAK_RUNS:-200}
-    jq --arg m "HAKO_TEST=$P" '.process.args = ["true"] | .process.env += [$m]' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+    jq --arg m "HAKO_TEST=$P" '.process.args = ["true"] | .process.env += [$m]' "$B/config.json" > "$B/c"
+    mv "$B/c" "$B/config.json"
     hk run --bundle "$B" warm
     # Only what this test made: other suites run beside it. A file leaked
     # by hako dies with its process, so a leak shows as a process left.

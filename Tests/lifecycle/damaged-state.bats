@@ -152,7 +152,8 @@ damage() {
     damage "$T/hako-state/$NAME/state.json" truncated
     # Cut in the middle of its last line: that line is not trusted, the rest is.
     f=$T/hako-state/$NAME/intent
-    head -c $(( $(wc -c < "$f") - 3 )) "$f" > "$f.new" && mv "$f.new" "$f"
+    head -c $(( $(wc -c < "$f") - 3 )) "$f" > "$f.new"
+    mv "$f.new" "$f"
     run rt_hako delete --force "$NAME"
     echo "$output"
     [ "$status" -eq 0 ]

@@ -47,11 +47,13 @@ cases() {
     local rt=$1 b=$T/$1
     cp -a "$TEMPLATE" "$b"
     for prog in nonexistent-cmd /nonexistent /notexec /adir; do
-        jq --arg p "$prog" --arg cg "/hako-test/$NAME-$rt" '.process.args = [$p] | .linux.cgroupsPath = $cg' "$b/config.json" > "$T/c" && mv "$T/c" "$b/config.json"
+        jq --arg p "$prog" --arg cg "/hako-test/$NAME-$rt" '.process.args = [$p] | .linux.cgroupsPath = $cg' "$b/config.json" > "$T/c"
+        mv "$T/c" "$b/config.json"
         echo "run $prog: $(outcome "$rt" run --bundle "$b" "$NAME")"
         rt_$rt delete --force "$NAME" 2>/dev/null || true
     done
-    jq '.process.args = ["sleep", "100"]' "$b/config.json" > "$T/c" && mv "$T/c" "$b/config.json"
+    jq '.process.args = ["sleep", "100"]' "$b/config.json" > "$T/c"
+    mv "$T/c" "$b/config.json"
     rt_$rt run -d --bundle "$b" "$NAME" </dev/null
     for prog in nonexistent-cmd /nonexistent /notexec /adir; do
         echo "exec $prog: $(outcome "$rt" exec "$NAME" "$prog")"
@@ -72,7 +74,8 @@ cases() {
 @test "check names the program in the words create will use" {
     cp -a "$TEMPLATE" "$T/b"
     for prog in nonexistent-cmd /notexec /adir; do
-        jq --arg p "$prog" '.process.args = [$p]' "$T/b/config.json" > "$T/c" && mv "$T/c" "$T/b/config.json"
+        jq --arg p "$prog" '.process.args = [$p]' "$T/b/config.json" > "$T/c"
+        mv "$T/c" "$T/b/config.json"
         run "$HAKO" check --bundle "$T/b"
         echo "$output"
         [ "$status" -ne 0 ]

@@ -88,7 +88,7 @@ once() {
 # outcome is the expected one (or, with HOOK_OBSERVE, records the tally).
 cases() {
     local kind=$1 size=$2 runs=$3; shift 3
-    [ "$size" = big ] && cfg '.annotations.big = $big' --rawfile big "$BIG"
+    if [ "$size" = big ]; then cfg '.annotations.big = $big' --rawfile big "$BIG"; fi
     local failed=0 which expected
     for which in "$@"; do
         cfg ".hooks = {$kind: [$(hook_json "$which")]}"

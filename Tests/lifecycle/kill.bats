@@ -96,17 +96,28 @@ lifecycle() {
     [[ "$hako" == *"deleted: kill KILL: rc=1 does-not-exist"* ]]
 }
 
+# exited PID: the process is gone or a zombie.
+exited() {
+    local s
+    s=$(sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null) || return 0
+    [ "${s%% *}" = Z ]
+}
+
 @test "kill --all on a stopped container still reaches processes left in its cgroup" {
     # Without a pid namespace the init's children outlive it; runc's --all
     # signals the cgroup, so a stopped container can still be emptied.
     bundle hako sh -c 'sleep 100 & echo $! > /tmp/child; exit 0'
-    jq '.linux.namespaces |= map(select(.type != "pid")) | .root.readonly = false' "$T/hako/config.json" > "$T/c" && mv "$T/c" "$T/hako/config.json"
+    jq '.linux.namespaces |= map(select(.type != "pid")) | .root.readonly = false' "$T/hako/config.json" > "$T/c"
+    mv "$T/c" "$T/hako/config.json"
     rt_hako run -d --bundle "$T/hako" "$NAME" </dev/null
     wait_status hako stopped
     child=$(cat "$T/hako/rootfs/tmp/child")
-    [ -n "$child" ] && kill -0 "$child"
+    [ -n "$child" ]
+    kill -0 "$child"
     rt_hako kill --all "$NAME" KILL
-    for i in $(seq 600); do kill -0 "$child" 2>/dev/null || break; sleep 0.05; done
-    ! kill -0 "$child" 2>/dev/null
+    # Gone, or a zombie (killed, not yet reaped by whoever adopted it): kill
+    # -0 succeeds on a zombie, so /proc/PID/stat's state is what is read.
+    for i in $(seq 600); do exited "$child" && break; sleep 0.05; done
+    exited "$child"
     rt_hako delete "$NAME"
 }

@@ -11,6 +11,8 @@
 # released only after the readers are done. runc and crun answered the
 # same `list` in 8-25 ms (issue 21); the target is under 50 ms.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -55,7 +57,8 @@ timed() {
     hk run -d --bundle "$T/other" other </dev/null
     # The hook marks that it runs, then waits for the test to release it.
     bundle hung '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "x"]}]'
-    jq --arg d "$T" '.hooks.createRuntime[0].args[2] = "touch \($d)/hook-runs; read x < \($d)/release"' "$T/hung/config.json" > "$T/c" && mv "$T/c" "$T/hung/config.json"
+    jq --arg d "$T" '.hooks.createRuntime[0].args[2] = "touch \($d)/hook-runs; read x < \($d)/release"' "$T/hung/config.json" > "$T/c"
+    mv "$T/c" "$T/hung/config.json"
     "$HAKO" --root "$T/state" create --bundle "$T/hung" hung </dev/null >/dev/null 2>&1 &
     creator=$!
     for i in $(seq 600); do [ -e "$T/hook-runs" ] && break; sleep 0.1; done
@@ -73,7 +76,8 @@ timed() {
     [ "$(hk list --format json | jq -r '.[] | select(.id == "hung") | .status')" = creating ]
     # Released only now: no reader above can have waited for it.
     echo go > "$T/release"
-    wait "$creator"
+    wait_pids 120 "$creator"
+    [ "${WAIT_STATUSES[0]}" -eq 0 ]
     summary=$(awk '{ n[$1]++; s[$1] += $2; if ($2 > m[$1]) m[$1] = $2; if ($3 != 0) bad[$1]++ }
         END { for (k in n) printf "%s: mean %.1f ms, max %.1f ms, failures %d\n", k, s[k] / n[k] / 1000, m[k] / 1000, bad[k] }' "$T/times" | sort)
     echo "$summary" >&3
@@ -87,7 +91,8 @@ timed() {
     bundle self '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "x"], "timeout": 60}]'
     jq --arg h "$HAKO" --arg r "$T/state" --arg d "$T" \
         '.hooks.createRuntime[0].args[2] = "\($h) --root \($r) state self > \($d)/state.json && \($h) --root \($r) list -q > \($d)/list"' \
-        "$T/self/config.json" > "$T/c" && mv "$T/c" "$T/self/config.json"
+        "$T/self/config.json" > "$T/c"
+    mv "$T/c" "$T/self/config.json"
     # Bounded: a hook waiting on create's lock would be killed at its 60 s timeout.
     start=$SECONDS
     timeout 120 "$HAKO" --root "$T/state" create --bundle "$T/self" self </dev/null

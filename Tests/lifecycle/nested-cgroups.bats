@@ -38,7 +38,8 @@ runtimes() { echo hako; command -v runc >/dev/null && echo runc || echo "runc is
 # start RT: a running container of runtime RT, cgroup /hako-test/$NAME-RT.
 start() {
     cp -a "$TEMPLATE" "$T/$1"
-    jq --arg cg "/hako-test/$NAME-$1" '.linux.cgroupsPath = $cg' "$T/$1/config.json" > "$T/c" && mv "$T/c" "$T/$1/config.json"
+    jq --arg cg "/hako-test/$NAME-$1" '.linux.cgroupsPath = $cg' "$T/$1/config.json" > "$T/c"
+    mv "$T/c" "$T/$1/config.json"
     rt_$1 run -d --bundle "$T/$1" "$NAME-$1" </dev/null >/dev/null
 }
 
@@ -85,10 +86,11 @@ gone() { for i in $(seq 100); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.0
         ctl=$(cut -d' ' -f1 < "$d/cgroup.controllers")
         [ -n "$ctl" ] || skip "no controller is enabled for /hako-test's children in $u: the no-internal-processes rule cannot be shown"
         init=$(rt_$rt state "$NAME-$rt" | jq .pid)
-        mkdir "$d/init" && echo "$init" > "$d/init/cgroup.procs"
+        mkdir "$d/init"
+        echo "$init" > "$d/init/cgroup.procs"
         echo "+$ctl" > "$d/cgroup.subtree_control"
         # The rule holds: the container's own cgroup takes no process now.
-        ! (echo $$ > "$d/cgroup.procs") 2>/dev/null
+        if (echo $$ > "$d/cgroup.procs") 2>/dev/null; then echo "$d took a process beside a child with controllers"; false; fi
         run rt_$rt exec "$NAME-$rt" grep '^0::' /proc/self/cgroup
         [ "$status" -eq 0 ] || { echo "$rt exec: $output"; return 1; }
         [[ "$output" == *"/init" ]] || { echo "$rt exec joined $output"; return 1; }

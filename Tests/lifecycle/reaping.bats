@@ -8,6 +8,8 @@
 # after a bound (5 s) with the processes that stayed named, exit 1, and the
 # state kept for another try. Every wait here is on the event, bounded.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -24,7 +26,7 @@ setup() {
 }
 
 teardown() {
-    for f in /sys/fs/cgroup/freezer/hako-test/$NAME/held/freezer.state; do [ -e "$f" ] && echo THAWED > "$f"; done
+    for f in /sys/fs/cgroup/freezer/hako-test/$NAME/held/freezer.state; do if [ -e "$f" ]; then echo THAWED > "$f"; fi; done
     for p in $(own_pids); do kill -KILL "$p" 2>/dev/null || true; done
     for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
     for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do
@@ -72,11 +74,11 @@ ORPHAN='.linux.namespaces |= map(select(.type != "pid")) | .process.args = ["sh"
         init=$(pid_of sleep 1000)
         parent=$(ppid_of "$orphan")
         echo "$mode: hako run $run_pid, init $init, orphan $orphan with parent $parent"
-        if [ $mode = subreaper ]; then [ "$parent" = "$run_pid" ]; else [ "$parent" != "$run_pid" ] && [ "$parent" != "$init" ]; fi
+        if [ $mode = subreaper ]; then [ "$parent" = "$run_pid" ]; else [ "$parent" != "$run_pid" ]; [ "$parent" != "$init" ]; fi
         # The init dies; run deletes the container, orphan and cgroups included.
         kill -KILL "$init"
-        rc=0; wait "$run_pid" || rc=$?
-        [ "$rc" -eq 137 ]
+        wait_pids 60 "$run_pid"
+        [ "${WAIT_STATUSES[0]}" -eq 137 ]
         left=$(leftovers)
         [ -z "$left" ] || { echo "$mode left: $left"; return 1; }
     done

@@ -127,16 +127,19 @@ values() {
         rm -rf "$T/hako"; bundle hako "$filter"
         run "$HAKO" check --bundle "$T/hako"
         echo "check: $output"
-        [ "$status" -ne 0 ] && [[ "$output" == *"linux.resources."* ]]
+        [ "$status" -ne 0 ]
+        [[ "$output" == *"linux.resources."* ]]
         # Output to a file: a create that wrongly succeeds leaves an init
         # holding its stdout, which `run` would wait on.
         rc=0; rt_hako create --bundle "$T/hako" "$NAME" > "$T/create.out" 2>&1 </dev/null || rc=$?
         echo "create: $(cat "$T/create.out")"
-        [ "$rc" -eq 1 ] && [ -z "$(rt_hako list -q)" ]
+        [ "$rc" -eq 1 ]
+        [ -z "$(rt_hako list -q)" ]
         # check gives create's own reason: out of range where the kernel has
         # the file, and on a kernel without CFQ or BFQ that it has no weight.
         reason=$(sed -n 's/^hako: config\.json: //p' "$T/create.out")
-        [ -n "$reason" ] && [[ "$output" == *"$reason"* ]]
+        [ -n "$reason" ]
+        [[ "$output" == *"$reason"* ]]
         case $filter in
         *shares*) [[ "$reason" == *"outside the kernel's range"* ]] ;;
         *) [[ "$reason" == *"outside blkio."* || "$reason" == *"has no proportional block I/O weight"* ]] ;;

@@ -3,6 +3,8 @@
 # midway is removable with delete --force. HAKO_FAIL_AT names the step to
 # fail (the "step" lines of --trace); every step is tried in turn.
 
+load ../lib/wait-pids
+
 setup_file() {
     ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
     export HAKO=${HAKO:-$ROOT/.build/release/hako}
@@ -60,18 +62,39 @@ leftovers() {
 @test "a create killed with SIGKILL midway is removed by delete --force" {
     before=$(leftovers)
     [ -z "$before" ]
-    jq '.hooks.createRuntime[0].env = ["HOOK_SLEEP=30", "HAKO_TEST=" + $name]' --arg name "$NAME" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+    jq '.hooks.createRuntime[0].env = ["HOOK_SLEEP=30", "HAKO_TEST=" + $name]' --arg name "$NAME" "$B/config.json" > "$B/c"
+    mv "$B/c" "$B/config.json"
     HAKO_TEST=$NAME "$HAKO" --root "$T/state" create --bundle "$B" "$NAME" </dev/null >/dev/null 2>&1 &
     pid=$!
     # The hook has run (it made its mark): bounded, 60 s under any load.
     for i in $(seq 600); do [ -e "$T/hook-ran" ] && break; sleep 0.1; done
     [ -e "$T/hook-ran" ]
     kill -KILL "$pid"
-    wait "$pid" || true
+    wait_pids 30 "$pid"
     # The half-made container is there, and delete --force removes it all
     # before it returns: no waiting afterwards.
     [ -n "$(leftovers)" ]
     hk delete --force "$NAME"
     left=$(leftovers)
     [ -z "$left" ] || { echo "left: $left"; return 1; }
+}
+
+@test "delete --force of a container whose create sits in a createRuntime hook answers at once and leaves nothing" {
+    jq '.hooks.createRuntime[0].env[0] = "HOOK_SLEEP=60"' "$B/config.json" > "$B/c"
+    mv "$B/c" "$B/config.json"
+    hk create --bundle "$B" "$NAME" </dev/null >/dev/null 2>&1 &
+    creator=$!
+    for _ in $(seq 200); do if [ -e "$T/hook-ran" ]; then break; fi; sleep 0.1; done
+    [ -e "$T/hook-ran" ]
+    # Bounded well below the hook's 60 s: a delete that waits for the hook fails here.
+    run timeout 20 "$HAKO" --root "$T/state" delete --force "$NAME"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    for _ in $(seq 100); do if ! kill -0 "$creator" 2>/dev/null; then break; fi; sleep 0.1; done
+    run kill -0 "$creator"
+    [ "$status" -ne 0 ]
+    wait_pids 10 "$creator"
+    run leftovers
+    echo "$output"
+    [ -z "$output" ]
 }

@@ -19,7 +19,9 @@ setup_file() {
     # Every path uid 65534 walks must be open to it: hako runs from a copy,
     # since the checkout may lie under a directory closed to others.
     export BIN=$(mktemp -d /tmp/hako-rootless-bin.XXXXXX)
-    chmod 755 "$BIN" && cp "$HAKO" "$BIN/hako" && chmod 755 "$BIN/hako"
+    chmod 755 "$BIN"
+    cp "$HAKO" "$BIN/hako"
+    chmod 755 "$BIN/hako"
     HAKO=$BIN/hako
     [ -r "$HAKO" ] && [ -x "$HAKO" ] && setpriv --reuid 65534 --regid 65534 --clear-groups "$HAKO" --version >/dev/null || {
         echo "uid 65534 cannot run $HAKO (a directory on the way is closed to others)" >&2; return 1; }
@@ -64,7 +66,7 @@ args() { cfg '.process.args = $a' --argjson a "$(for x in "$@"; do printf '%s\n'
 give_subids() {
     SUBUID_SAVED=1
     for f in subuid subgid; do
-        [ -e /etc/$f ] && cp -p /etc/$f "$T/$f.saved"
+        if [ -e /etc/$f ]; then cp -p /etc/$f "$T/$f.saved"; fi
         echo "nobody:200000:65536" >> /etc/$f
     done
 }
@@ -75,7 +77,8 @@ give_subids() {
     args sh -c 'id -u; id -g; cat /proc/self/uid_map /proc/self/gid_map /proc/self/setgroups; hostname'
     run hk run --bundle "$B" "$NAME"
     [ "$status" -eq 0 ] || { echo "$output"; false; }
-    [ "${lines[0]}" = 0 ] && [ "${lines[1]}" = 0 ]
+    [ "${lines[0]}" = 0 ]
+    [ "${lines[1]}" = 0 ]
     [ "$(echo "${lines[2]}" | tr -s ' ')" = " 0 65534 1" ]
     [ "$(echo "${lines[3]}" | tr -s ' ')" = " 0 65534 1" ]
     # An unprivileged gid map is only possible with setgroups denied.
@@ -155,10 +158,12 @@ give_subids() {
     cfg '.linux.namespaces |= map(select(.type != "user")) | del(.linux.uidMappings, .linux.gidMappings)'
     run hk check --bundle "$B"
     echo "check: $output"
-    [ "$status" -ne 0 ] && [[ "$output" == *"linux.namespaces: rootless container requires user namespaces"* ]]
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"linux.namespaces: rootless container requires user namespaces"* ]]
     run hk run --bundle "$B" "$NAME"
     echo "run: $output"
-    [ "$status" -eq 1 ] && [[ "$output" == *"linux.namespaces: rootless container requires user namespaces"* ]]
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"linux.namespaces: rootless container requires user namespaces"* ]]
     [ -z "$(hk list -q)" ]
     if command -v runc >/dev/null; then
         run as_user runc --root "$T/run/runc" run --bundle "$B" "$NAME"

@@ -22,9 +22,11 @@ setup() {
 
 teardown() {
     for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    command -v runc >/dev/null && for id in $(runc --root "$T/runc" list -q 2>/dev/null); do
-        runc --root "$T/runc" delete --force "$id" >/dev/null 2>&1 || true
-    done
+    if command -v runc >/dev/null; then
+        for id in $(runc --root "$T/runc" list -q 2>/dev/null); do
+            runc --root "$T/runc" delete --force "$id" >/dev/null 2>&1 || true
+        done
+    fi
     for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
     rm -rf "$T"
 }
@@ -45,7 +47,8 @@ both() {
         echo "runc is not installed: the comparison is SKIPPED" >&3
         return 0
     fi
-    (cd "$B" && run runc --root "$T/runc" run "$NAME-runc" </dev/null
+    (cd "$B"
+     run runc --root "$T/runc" run "$NAME-runc" </dev/null
      echo "runc: status $status: $output"
      [ "$status" -eq "$want_status" ] && { [ -z "$want_out" ] || [ "$output" = "$want_out" ]; })
 }

@@ -9,6 +9,56 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+// Kernel constants Swift uses, defined in shim.c from the kernel's and the
+// C library's headers, so that the compiler, not a typed-in number, vouches
+// for them.
+extern const int HK_CLONE_PARENT;
+extern const int HK_PR_SET_DUMPABLE;
+extern const unsigned int HK_OPEN_TREE_CLONE, HK_AT_RECURSIVE, HK_AT_EMPTY_PATH;
+extern const unsigned int HK_MOVE_MOUNT_F_EMPTY_PATH, HK_MOVE_MOUNT_T_EMPTY_PATH;
+extern const uint64_t HK_MOUNT_ATTR_RDONLY;
+extern const uint64_t HK_RESOLVE_BENEATH, HK_RESOLVE_NO_XDEV, HK_RESOLVE_NO_MAGICLINKS;
+extern const long HK_PROC_SUPER_MAGIC;
+extern const unsigned long HK_PROC_ROOT_INO;
+// Namespaces (linux/sched.h) and the clone flags hako uses.
+extern const int HK_CLONE_NEWPID, HK_CLONE_NEWNET, HK_CLONE_NEWNS, HK_CLONE_NEWIPC, HK_CLONE_NEWUTS;
+extern const int HK_CLONE_NEWUSER, HK_CLONE_NEWCGROUP, HK_CLONE_NEWTIME, HK_CLONE_FILES;
+// prctl(2) options (linux/prctl.h).
+extern const int HK_PR_SET_CHILD_SUBREAPER, HK_PR_SET_PDEATHSIG;
+// Descriptors and paths.
+extern const unsigned int HK_CLOSE_RANGE_CLOEXEC;
+extern const uint64_t HK_RESOLVE_IN_ROOT, HK_RESOLVE_NO_SYMLINKS;
+// mount(2) flags (sys/mount.h) and mount_setattr(2) attributes (linux/mount.h).
+extern const unsigned long HK_MS_RDONLY, HK_MS_NOSUID, HK_MS_NODEV, HK_MS_NOEXEC, HK_MS_SYNCHRONOUS,
+    HK_MS_REMOUNT, HK_MS_MANDLOCK, HK_MS_DIRSYNC, HK_MS_NOSYMFOLLOW, HK_MS_NOATIME, HK_MS_NODIRATIME,
+    HK_MS_BIND, HK_MS_MOVE, HK_MS_REC, HK_MS_SILENT, HK_MS_UNBINDABLE, HK_MS_PRIVATE, HK_MS_SLAVE,
+    HK_MS_SHARED, HK_MS_RELATIME, HK_MS_I_VERSION, HK_MS_STRICTATIME, HK_MS_LAZYTIME;
+extern const uint64_t HK_MOUNT_ATTR_NOSUID, HK_MOUNT_ATTR_NODEV, HK_MOUNT_ATTR_NOEXEC, HK_MOUNT_ATTR__ATIME,
+    HK_MOUNT_ATTR_RELATIME, HK_MOUNT_ATTR_NOATIME, HK_MOUNT_ATTR_STRICTATIME, HK_MOUNT_ATTR_NODIRATIME,
+    HK_MOUNT_ATTR_NOSYMFOLLOW;
+extern const int HK_MNT_DETACH;
+// seccomp(2) return actions (linux/seccomp.h).
+extern const uint32_t HK_SECCOMP_RET_KILL_THREAD, HK_SECCOMP_RET_KILL_PROCESS, HK_SECCOMP_RET_TRAP,
+    HK_SECCOMP_RET_ERRNO, HK_SECCOMP_RET_USER_NOTIF, HK_SECCOMP_RET_TRACE, HK_SECCOMP_RET_LOG,
+    HK_SECCOMP_RET_ALLOW;
+extern const uint32_t HK_SECCOMP_RET_ACTION_FULL, HK_SECCOMP_FILTER_FLAG_TSYNC, HK_SECCOMP_FILTER_FLAG_LOG,
+    HK_SECCOMP_FILTER_FLAG_SPEC_ALLOW, HK_SECCOMP_FILTER_FLAG_NEW_LISTENER, HK_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV;
+// The audit architecture of this build's target, 0 if hako knows none (linux/audit.h).
+extern const uint32_t HK_AUDIT_ARCH_NATIVE;
+// x32's syscall numbers carry this bit (asm/unistd.h), 0 where there is no x32.
+extern const uint32_t HK_X32_SYSCALL_BIT;
+// Classic BPF opcodes (linux/filter.h).
+extern const uint16_t HK_BPF_LD_W_ABS, HK_BPF_JEQ_K, HK_BPF_JGE_K, HK_BPF_JGT_K, HK_BPF_RET_K;
+// memfd seals (linux/fcntl.h), key permissions (linux/keyctl.h), personalities (linux/personality.h).
+extern const int HK_F_SEAL_SEAL, HK_F_SEAL_SHRINK, HK_F_SEAL_GROW, HK_F_SEAL_WRITE;
+extern const uint32_t HK_KEY_USR_SEARCH;
+extern const unsigned long HK_PER_LINUX, HK_PER_LINUX32;
+extern const uint64_t HK_MOUNT_ATTR_IDMAP;
+// keyctl(2) operations (linux/keyctl.h).
+extern const int HK_KEYCTL_JOIN_SESSION_KEYRING, HK_KEYCTL_SETPERM, HK_KEYCTL_DESCRIBE;
+// Capabilities (linux/capability.h).
+extern const int HK_CAP_SYS_ADMIN, HK_CAP_SYS_RESOURCE;
+
 // Namespaces and process creation.
 // clone(2) without a new stack: returns twice like fork(), 0 in the child.
 pid_t hk_clone(unsigned long flags);
@@ -117,6 +167,8 @@ unsigned int hk_major(dev_t dev);
 unsigned int hk_minor(dev_t dev);
 // fstatfs(2)'s f_type of fd (a *_SUPER_MAGIC), or -1.
 long hk_fs_type(int fd);
+// The id of the mount the descriptor is on (statx STATX_MNT_ID), or -1.
+long hk_mount_id(int fd);
 // copy_file_range(2) from the current offsets, up to len bytes.
 long hk_copy_file_range(int from, int to, long len);
 

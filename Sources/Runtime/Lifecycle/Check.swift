@@ -67,6 +67,8 @@ public struct BundleCheck {
         var problems: [Problem] = []
         var cuts = Cuts()
         var cutPaths: Set<String> = []
+        var replaced: Set<String> = []
+        let defaults = Spec.defaultConfig(rootless: false)
         // Each round reports one problem and removes its value; a config has
         // far fewer fields than this bound.
         for _ in 0..<200 {
@@ -83,6 +85,16 @@ public struct BundleCheck {
                 let reported = cuts.original(e.path)
                 if !cutPaths.contains(reported) && !problems.contains(where: { $0.path == reported && $0.reason == e.reason }) {
                     problems.append(Problem(path: reported, reason: e.reason, host: false))
+                }
+                // A bad value the default config has (process.cwd, process.args)
+                // is replaced by the default's, once: cut, it would be a missing
+                // required member, and cutting its parent would hide its siblings.
+                if !replaced.contains(e.path), let stand = JSONPath.value(at: e.path, in: defaults),
+                   let t = JSONPath.replace(e.path, in: tree, with: stand) {
+                    replaced.insert(e.path)
+                    cutPaths.insert(reported)
+                    tree = t
+                    continue
                 }
                 // A required member that is missing cannot be cut: cut its parent.
                 var path = Substring(e.path)
@@ -130,7 +142,7 @@ public struct BundleCheck {
             }
             var mine = rlimit()
             for (k, r) in p.rlimits.enumerated() where getrlimit(__rlimit_resource_t(UInt32(r.type.resource)), &mine) == 0 {
-                if r.hard > UInt64(mine.rlim_max), !Credentials.hasEffective(capability: 24 /* CAP_SYS_RESOURCE */) {
+                if r.hard > UInt64(mine.rlim_max), !Credentials.hasEffective(capability: Int(HK_CAP_SYS_RESOURCE)) {
                     add("process.rlimits[\(k)].hard", "\(r.hard) is above this host's hard limit \(mine.rlim_max), and hako lacks CAP_SYS_RESOURCE to raise it")
                 }
             }
@@ -299,6 +311,33 @@ enum JSONPath {
         var removed: (String, Int)? = nil
         guard let t = remove(Substring(path), from: tree, at: "", removed: &removed) else { return nil }
         return (t, removed)
+    }
+
+    /// The value at `path`, when every step of it is an object member.
+    static func value(at path: String, in tree: JSON) -> JSON? {
+        var node = tree
+        var rest = Substring(path)
+        while !rest.isEmpty {
+            guard case let .object(members) = node,
+                  let m = members.last(where: { rest == $0.0 || rest.hasBytePrefix($0.0 + ".") }) else { return nil }
+            node = m.1
+            rest = rest.dropFirst(min(rest.count, m.0.count + 1))
+        }
+        return node
+    }
+
+    /// The tree with the value at `path` (object members only) replaced.
+    static func replace(_ path: String, in tree: JSON, with value: JSON) -> JSON? {
+        guard case var .object(members) = tree,
+              let k = members.lastIndex(where: { path == $0.0 || path.hasBytePrefix($0.0 + ".") }) else { return nil }
+        let key = members[k].0
+        if path == key {
+            members[k].1 = value
+        } else {
+            guard let child = replace(String(path.dropFirst(key.count + 1)), in: members[k].1, with: value) else { return nil }
+            members[k].1 = child
+        }
+        return .object(members)
     }
 
     private static func remove(_ path: Substring, from node: JSON, at here: String, removed: inout (String, Int)?) -> JSON? {

@@ -59,8 +59,8 @@ public struct Runtime {
         try logger.step("config.json read")
         let spec = try Spec.parse(bytes)
         try logger.step("config parsed")
-        let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options)
-        if options.subreaper { _ = hk_prctl(36 /* PR_SET_CHILD_SUBREAPER */, 1, 0, 0, 0) }
+        let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options, logger: logger)
+        if options.subreaper { _ = hk_prctl(HK_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
 
         let dir = try store.createLocked(id: id)
         var undo = Undo()
@@ -79,24 +79,34 @@ public struct Runtime {
         }
     }
 
-    /// Checks what must hold before anything is made; returns the rootfs path.
-    static func validate(_ spec: Spec, bundle: String, options: CreateOptions) throws -> String {
+    /// Checks what must hold before anything is made; returns the rootfs
+    /// path. The root comes last: `hako check` cuts out each value that
+    /// stops this and runs it again, and a missing root stops it for good,
+    /// so whatever is checked after the root was never reported with it.
+    static func validate(_ spec: Spec, bundle: String, options: CreateOptions, logger: Logger = .silent) throws -> String {
+        if let p = spec.process { try validateProcess(p, options: options, logger: logger) }
+        try validateLinux(spec)
         guard let root = spec.root else { throw SpecError("root", "is required") }
         let rootfs = root.path.hasBytePrefix("/") ? cleanPath(root.path) : joinPath(bundle, root.path)
         if !Files.isDirectory(rootfs) { throw SpecError("root.path", "\(rootfs) is not a directory") }
-        if let p = spec.process {
-            try SecurityLabels.validate(p)
-            if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
-            if p.terminal, options.consoleSocket == nil {
-                // runc's rule and words: a detached container's terminal
-                // must go to someone; in the foreground hako relays it, to
-                // a terminal that must exist before anything is made.
-                guard options.foreground else {
-                    throw SpecError("process.terminal", "cannot allocate tty if hako will detach without setting console socket (--console-socket)")
-                }
-                try HostConsole.find(field: "config.json: process.terminal").close()
+        return rootfs
+    }
+
+    static func validateProcess(_ p: Process, options: CreateOptions, logger: Logger) throws {
+        try SecurityLabels.validate(p, logger: logger)
+        if p.args.isEmpty { throw SpecError("process.args", "must have at least one entry") }
+        if p.terminal, options.consoleSocket == nil {
+            // runc's rule and words: a detached container's terminal
+            // must go to someone; in the foreground hako relays it, to
+            // a terminal that must exist before anything is made.
+            guard options.foreground else {
+                throw SpecError("process.terminal", "cannot allocate tty if hako will detach without setting console socket (--console-socket)")
             }
+            try HostConsole.find(field: "config.json: process.terminal").close()
         }
+    }
+
+    static func validateLinux(_ spec: Spec) throws {
         let linux = spec.linux
         // A joined uts namespace may be named too, as runc allows: the
         // config then sets the hostname of the namespace it shares.
@@ -129,7 +139,6 @@ public struct Runtime {
         }
         try Sysctl.validate(spec)
         try UserNamespace.validateIDs(spec)
-        return rootfs
     }
 
     /// create's steps, from the state directory to an init waiting for start.
@@ -337,7 +346,7 @@ public struct Runtime {
         let user = linux?.namespace(.user)
         let rootIsHostRoot = linux?.uidMappings.contains { $0.containerID == 0 && $0.hostID == 0 && $0.size > 0 } ?? false
         if user == nil || user?.path != nil || rootIsHostRoot || linux?.namespace(.pid).map({ $0.path != nil }) ?? true {
-            _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
+            _ = hk_prctl(HK_PR_SET_DUMPABLE, 0, 0, 0, 0)
         }
         // On cgroup v2 the init starts inside its cgroup (clone3 with
         // CLONE_INTO_CGROUP): it is never, even briefly, in ours.
@@ -355,9 +364,13 @@ public struct Runtime {
             // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone then.
             cgfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         }
+        var cloneError: Error? = nil
         if let userJoin {
-            (pid, joinedAtClone) = JoinedUserNamespace.cloneInit(flags: flags, user: userJoin, pidNamespace: pidJoin,
-                                                                 cgroupFD: cgfd >= 0 ? cgfd : nil, initBody: initBody)
+            do {
+                (pid, joinedAtClone) = try CloneInside.clone(flags: flags, cgroupFD: cgfd >= 0 ? cgfd : nil,
+                                                             enter: { _ in try JoinedUserNamespace.enter(user: userJoin, pidNamespace: pidJoin) },
+                                                             body: initBody)
+            } catch { cloneError = error }
         } else {
             if cgfd >= 0 {
                 pid = hk_clone3(UInt64(UInt32(bitPattern: flags)), cgfd)
@@ -378,7 +391,7 @@ public struct Runtime {
         }
         if pid < 0 {
             close(parentEnd)
-            throw SystemError("clone", errno: cloneErrno)
+            throw cloneError ?? SystemError("clone", errno: cloneErrno)
         }
         undo.add {
             close(parentEnd)
@@ -462,7 +475,7 @@ public struct Runtime {
     /// container's mounts on it, if it is still there.
     static func detachRootfsBind(_ rootfs: String, below: Int) {
         guard let now = Files.mountID(rootfs), now != below else { return }
-        _ = hk_umount2(rootfs, 2 /* MNT_DETACH */)
+        _ = hk_umount2(rootfs, HK_MNT_DETACH)
     }
 
     static func reap(_ pid: Int32) -> String {
@@ -604,6 +617,7 @@ public struct Runtime {
     // MARK: delete
 
     public func delete(id: String, force: Bool) throws {
+        if force { stopCreator(id: id) }
         let dir: ContainerDir
         do { dir = try store.openLocked(id: id) } catch {
             // containerd's shim deletes with --force after delete: not an error.
@@ -624,7 +638,8 @@ public struct Runtime {
             dir.unlock()
             throw RuntimeError("cannot delete container \"\(id)\" that is not stopped: \(st.rawValue)")
         }
-        let failures = tearDown(s, intent: dir.readIntent(), complete: complete)
+        // Only what lies in the recorded cgroup's bounds (CgroupBounds.swift).
+        let failures = tearDown(s.confined(), intent: dir.readIntent()?.confined(), complete: complete)
         if !failures.isEmpty {
             dir.unlock()
             throw RuntimeError("cannot delete container \"\(id)\": \(failures.joined(by: "; ")); state kept for another delete --force")
@@ -638,6 +653,25 @@ public struct Runtime {
         dir.remove()
     }
 
+    /// delete --force of a container still being created: its create holds
+    /// the lock, and may sit in a hook for as long as the hook likes. The
+    /// creator is killed (through a pidfd, once its start time is checked),
+    /// so the lock comes free at once, and tearDown kills what is left of
+    /// the hook's group. runc and crun answer at once too.
+    func stopCreator(id: String) {
+        guard (try? StateStore.validate(id: id)) != nil,
+              let dir = try? ContainerDir(path: store.root + "/" + id, id: id, lock: false) else { return }
+        defer { dir.unlock() }
+        guard let (_, st) = try? inspect(dir), st == .creating, let intent = dir.readIntent(), intent.thisBoot else { return }
+        let pidfd = hk_pidfd_open(intent.creator.pid, 0)
+        guard pidfd >= 0 else { return }
+        defer { close(pidfd) }
+        guard CreateIntent.alive(intent.creator.pid, intent.creator.startTime) else { return }
+        _ = hk_pidfd_send_signal(pidfd, SIGKILL)
+        var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+        _ = retryEINTR { poll(&p, 1, 5_000) }
+    }
+
     /// Removes what the container made, from state.json or, for a create
     /// that never finished or a damaged state.json, from the intent record:
     /// kills its processes, waits for its cgroups to empty, detaches the
@@ -648,12 +682,12 @@ public struct Runtime {
         // a cgroup or pid of the same name now is someone else's.
         if let intent, !intent.thisBoot { return [] }
         // Every process is killed in a cgroup that is the container's own:
-        // its create made it, or (a finished create) the container has no
-        // pid namespace of its own. A cgroup shared with others keeps theirs.
+        // one its create made. A cgroup that existed before (one the bundle
+        // merely named) is shared with whoever was there, pid namespace or
+        // not, and those are not the container's to kill (the cold attack's
+        // finding A: a host sleep died and its cgroups went).
         var killable: [String] = []
         if let intent { killable = intent.ownCgroups }
-        if complete, !s.ownPidNamespace { killable = s.cgroups }
-        if !complete, intent == nil { killable = [] }
         let initPid = s.pid
         let pidfd = initPid > 0 ? hk_pidfd_open(initPid, 0) : -1
         defer { if pidfd >= 0 { close(pidfd) } }
@@ -676,7 +710,7 @@ public struct Runtime {
             // Each detach takes off one bind (with all mounts on it).
             var tries = 0
             while let now = Files.mountID(s.rootfs), now != below, tries < 16 {
-                _ = hk_umount2(s.rootfs, 2 /* MNT_DETACH */)
+                _ = hk_umount2(s.rootfs, HK_MNT_DETACH)
                 tries += 1
             }
             if let now = Files.mountID(s.rootfs), now != below { failures.append("\(s.rootfs) is still mounted") }

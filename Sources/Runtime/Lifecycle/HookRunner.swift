@@ -59,7 +59,7 @@ struct HookRunner {
             if gate[0] >= 0 {
                 // Waits for the record; EOF without the byte: hako died first.
                 _ = setpgid(0, 0)
-                _ = hk_prctl(1 /* PR_SET_PDEATHSIG */, UInt(SIGKILL), 0, 0, 0)
+                _ = hk_prctl(HK_PR_SET_PDEATHSIG, UInt(SIGKILL), 0, 0, 0)
                 if getppid() != parent { _exit(127) }
                 close(gate[1])
                 var go: UInt8 = 0

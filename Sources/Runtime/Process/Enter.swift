@@ -50,7 +50,7 @@ struct EnterContainer {
         guard seccomp != nil else { return .none }
         if process.noNewPrivileges { return .last(holdSysAdmin: false) }
         guard let caps = process.capabilities else { return process.user.uid != 0 ? .first : .last(holdSysAdmin: false) }
-        return .last(holdSysAdmin: !caps.effective.contains(21 /* CAP_SYS_ADMIN */))
+        return .last(holdSysAdmin: !caps.effective.contains(Int(HK_CAP_SYS_ADMIN)))
     }
 
     /// What `prepare` found: the program and its environment.
@@ -94,10 +94,10 @@ struct EnterContainer {
     func exec(_ ready: Ready, passed: Int) throws -> Int32 {
         let keep = 3 + Int32(passed)
         for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
-        _ = hk_close_range(UInt32(keep), UInt32.max, 4 /* CLOSE_RANGE_CLOEXEC */)
+        _ = hk_close_range(UInt32(keep), UInt32.max, HK_CLOSE_RANGE_CLOEXEC)
         _ = hk_default_signal_handlers()
         try ProcessSettings.setAffinity(process.execCPUAffinity?.final, field: "final")
-        try SecurityLabels.setExecLabels(process, logger: logger)
+        try SecurityLabels.setExecLabels(process)
         if case let .last(hold) = seccompOrder, let seccomp {
             try install(seccomp)
             if hold, let caps = process.capabilities { try Credentials.setCapabilities(caps) }

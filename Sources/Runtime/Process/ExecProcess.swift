@@ -36,7 +36,7 @@ extension Runtime {
         let (s, spec) = try execTarget(id: id, options: options)
         let process = try Runtime.execProcess(options, base: spec.process)
         let cgroupDirs = try s.cgroup.execTargets(options.cgroups)
-        try SecurityLabels.validate(process)
+        try SecurityLabels.validate(process, logger: logger)
         let ttyField = try Runtime.checkExecTerminal(process, options: options)
         var seccomp: SeccompFilter? = nil
         if let sc = spec.linux?.seccomp, let profile = spec.json["linux"]?["seccomp"] {
@@ -64,12 +64,11 @@ extension Runtime {
         if !options.detach { _ = hk_block_all_signals() }
         let (parentEnd, childEnd) = try socketPair()
         defer { close(parentEnd) }
-        let pid = try cloneExec(process, joins: joins, childEnd: childEnd) {
-            close(parentEnd)
-            ExecChild(process: process, joins: joins.filter { $0.0 != .pid }, sync: SyncChannel(fd: childEnd),
-                      console: console, agent: agent, seccomp: seccomp, state: s, spec: spec,
-                      preserveFds: options.preserveFds, logger: logger).run()
-        }
+        let child = ExecChild(process: process, joins: joins, sync: SyncChannel(fd: childEnd), console: console,
+                              agent: agent, seccomp: seccomp, state: s, spec: spec,
+                              preserveFds: options.preserveFds, logger: logger.withoutFile())
+        // The helper's `enter` closes parentEnd with the other descriptors.
+        let pid = try cloneExec(process, childEnd: childEnd, enter: child.enter) { child.run() }
         try Runtime.startExecChild(pid, sync: SyncChannel(fd: parentEnd), cgroupDirs: cgroupDirs, state: s)
         if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
         if options.detach { return 0 }
@@ -126,36 +125,23 @@ extension Runtime {
         return joins
     }
 
-    /// Clones the process that runs `child`, in the container's pid namespace.
-    func cloneExec(_ process: Process, joins: [(NamespaceType, Int32)], childEnd: Int32, child: () -> Never) throws -> Int32 {
-        // The pid namespace is joined for the clone only, as in create.
-        var ownPid: Int32 = -1
-        if let pidJoin = joins.first(where: { $0.0 == .pid })?.1 {
-            ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
-            try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
-        }
-        // CVE-2019-5736: the joining process is this binary until its
-        // execve, visible to the container's processes. Non-dumpable, its
-        // /proc/PID/exe (and mem, fd, cwd) is closed to them, and so is
-        // ptrace, unless they hold CAP_SYS_PTRACE in the host's user
-        // namespace. This holds with a user namespace too: after joining
-        // it and before its setresuid the process is still the host's uid
-        // 0 with the host's root and cwd, and a container process with
-        // CAP_SYS_PTRACE in its own user namespace could otherwise reach
-        // the host through it (/proc/PID/cwd, or by tracing it).
-        _ = hk_prctl(4 /* PR_SET_DUMPABLE */, 0, 0, 0, 0)
+    /// Clones the process that runs `child` from inside the container
+    /// (CloneInside): born in its pid namespace, it already stands in its
+    /// other namespaces and root, and holds none of the host's descriptors.
+    func cloneExec(_ process: Process, childEnd: Int32, enter: (Int32) throws -> Void, child: () -> Never) throws -> Int32 {
+        defer { close(childEnd) }
+        // CVE-2019-5736: the process is this binary until its execve,
+        // visible to the container's processes. Non-dumpable, its
+        // /proc/PID/exe, mem and fd are closed to them, and so is ptrace,
+        // unless they hold CAP_SYS_PTRACE in its user namespace. That is
+        // why it must hold nothing of the host's when it is born: with a
+        // user namespace it is the host's uid 0 until its setresuid, and
+        // without one a container may well hold CAP_SYS_PTRACE in the
+        // host's (`--cap-add SYS_PTRACE`).
+        _ = hk_prctl(HK_PR_SET_DUMPABLE, 0, 0, 0, 0)
         // Born on the initial CPUs, before the move into the container's cgroup.
         try ProcessSettings.setAffinity(process.execCPUAffinity?.initial, field: "initial")
-        let pid = hk_clone(0)
-        if pid == 0 { child() }
-        let cloneErrno = errno
-        close(childEnd)
-        if ownPid >= 0 {
-            _ = hk_setns(ownPid, NamespaceType.pid.cloneFlag)
-            close(ownPid)
-        }
-        if pid < 0 { throw SystemError("clone", errno: cloneErrno) }
-        return pid
+        return try CloneInside.clone(flags: 0, cgroupFD: nil, enter: enter, body: child).pid
     }
 
     /// Moves the process into the container's cgroup, lets it go on, and
@@ -242,8 +228,9 @@ extension Runtime {
     }
 }
 
-/// The exec'd process before its execve: joins the container, becomes the
-/// configured user, reports ready, installs seccomp last and execs.
+/// The exec'd process before its execve, in two stages: `enter`, in a
+/// helper of hako's, stands in the container's namespaces and root; the
+/// process cloned from there (`run`) does the rest.
 struct ExecChild {
     let process: Process
     let joins: [(NamespaceType, Int32)]
@@ -256,6 +243,44 @@ struct ExecChild {
     let preserveFds: Int
     let logger: Logger
 
+    /// In CloneInside's helper, before the clone, in hako's own pid
+    /// namespace where the container cannot see it: enters the container.
+    func enter(keeping report: Int32) throws {
+        // What hako's caller left open must not reach the container
+        // (CVE-2024-21626): neither the program nor its `#!` interpreter
+        // may be found through /proc/self/fd/N. Nor may hako's own, the
+        // --log file above all, be held by a process the container sees.
+        var own = [sync.fd, report] + joins.map(\.1) + (agent >= 0 ? [agent] : [])
+        if let console { own.append(console) }
+        closeDescriptors(from: 3 + Int32(preserveFds), except: own)
+        // The pid namespace first, while still the host's root: it is the clone's.
+        for (type, fd) in joins where type == .pid {
+            try sys(hk_setns(fd, type.cloneFlag), "join the container's pid namespace")
+            close(fd)
+        }
+        try standInContainer()
+    }
+
+    /// The container's other namespaces (user first), its root user, and
+    /// its root: joining the mount namespace put us at its root; without
+    /// one, the container's root is the init's.
+    func standInContainer() throws {
+        for (type, fd) in joins where type != .pid {
+            try sys(hk_setns(fd, type.cloneFlag), "join the container's \(type.rawValue) namespace")
+            close(fd)
+        }
+        if joins.contains(where: { $0.0 == .user }) {
+            try sys(hk_setresgid(0, 0, 0), "setresgid 0 in the container's user namespace")
+            try sys(hk_setresuid(0, 0, 0), "setresuid 0 in the container's user namespace")
+        }
+        if !joins.contains(where: { $0.0 == .mount }) {
+            try sys(chroot("/proc/\(state.pid)/root"), "chroot into the container")
+            try sys(chdir("/"), "chdir /")
+        }
+    }
+
+    /// Cloned inside the container: waits for its cgroup, becomes the
+    /// configured user, reports ready, installs seccomp last and execs.
     func run() -> Never {
         do { try setup() } catch {
             if (try? sync.send(.error("\(error)"))) == nil { logger.error("\(error)") }
@@ -265,29 +290,9 @@ struct ExecChild {
     }
 
     func setup() throws {
-        // What hako's caller left open must not reach the container
-        // (CVE-2024-21626): neither the program nor its `#!` interpreter
-        // may be found through /proc/self/fd/N.
-        var own = [sync.fd] + joins.map(\.1) + (agent >= 0 ? [agent] : [])
-        if let console { own.append(console) }
-        if let fd = logger.fd { own.append(fd) }
-        closeDescriptors(from: 3 + Int32(preserveFds), except: own)
         try sync.expect(.go, from: "hako")
-        for (type, fd) in joins {
-            try sys(hk_setns(fd, type.cloneFlag), "join the container's \(type.rawValue) namespace")
-            close(fd)
-        }
-        if joins.contains(where: { $0.0 == .user }) {
-            try sys(hk_setresgid(0, 0, 0), "setresgid 0 in the container's user namespace")
-            try sys(hk_setresuid(0, 0, 0), "setresuid 0 in the container's user namespace")
-        }
         // The init's keyring, as runc's exec joins it; the permissions are the init's to set.
         if !state.noNewKeyring { try EnterContainer.joinSessionKeyring(id: state.id, setSearch: false) }
-        // Joining the mount namespace put us at its root; without one, the container's root is the init's.
-        if !joins.contains(where: { $0.0 == .mount }) {
-            try sys(chroot("/proc/\(state.pid)/root"), "chroot into the container")
-            try sys(chdir("/"), "chdir /")
-        }
         var terminal: Terminal? = nil
         if process.terminal, let console {
             terminal = try Terminal.setup(consoleSocket: console, size: process.consoleSize, console: false)

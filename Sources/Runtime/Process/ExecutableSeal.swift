@@ -29,7 +29,7 @@ import Glibc
 
 public enum ExecutableSeal {
     /// The seals that make a memfd immutable: no writes, no resizing, no unsealing.
-    static let memfdSeals: Int32 = 0x0001 | 0x0002 | 0x0004 | 0x0008  // F_SEAL_SEAL|SHRINK|GROW|WRITE
+    static let memfdSeals = HK_F_SEAL_SEAL | HK_F_SEAL_SHRINK | HK_F_SEAL_GROW | HK_F_SEAL_WRITE
     static let getSeals: Int32 = 1034, addSeals: Int32 = 1033  // F_GET_SEALS, F_ADD_SEALS
     /// The overlayfs' second, empty layer; /run is a tmpfs, gone at boot.
     static let emptyLayer = "/run/hako-seal"

@@ -63,13 +63,13 @@ struct ContainerInit {
         var base = hookBase
         base.pid = ContainerInit.hostPid() ?? 0
         let agent = try connectSeccompAgent()
-        try buildRootfs(idmapped: idmapped)
+        let proc = try buildRootfs(idmapped: idmapped)
         try logger.step("init: mounts and devices done")
         try runCreateHooks(base)
         try enterRootfs()
         try logger.step("init: pivot_root done")
         let terminal = try openTerminal()
-        try finishRootfs()
+        try finishRootfs(proc: proc)
         guard let process = spec.process else {
             // A container without a process can be created; `start` refuses it.
             try sync.send(.ready)
@@ -167,7 +167,8 @@ extension ContainerInit {
     }
 
     /// The mounts, devices and cwd, made under the rootfs before pivot_root.
-    func buildRootfs(idmapped: [Int: Int32]) throws {
+    /// Returns the handle on the procfs mounted on /proc, if any.
+    func buildRootfs(idmapped: [Int: Int32]) throws -> ProcfsHandle? {
         if linux?.namespace(.mount) != nil {
             try Rootfs.prepare(rootfsPath, propagation: linux?.rootfsPropagation)
         } else {
@@ -184,7 +185,7 @@ extension ContainerInit {
             logger.warn("config.json: linux.mountLabel: SELinux is not enabled on this host; not applied")
             mountLabel = nil
         }
-        try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil,
+        let proc = try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil,
                             mountLabel: mountLabel, idmapped: idmapped,
                             sysfsByBind: linux?.namespace(.user) != nil && linux?.namespace(.network) == nil)
         if !Rootfs.bindsDev(spec.mounts) {
@@ -194,6 +195,7 @@ extension ContainerInit {
         if let cwd = spec.process?.cwd {
             do { close(try rootfs.make(cwd, .directory)) } catch { throw SpecError("process.cwd", "\(error)") }
         }
+        return proc
     }
 
     /// prestart and createRuntime run in hako, createContainer here.
@@ -229,10 +231,11 @@ extension ContainerInit {
     }
 
     /// What is done in the container's root once it is entered.
-    func finishRootfs() throws {
-        try Rootfs.writeSysctls(linux?.sysctl ?? [])
-        try Rootfs.readonlyPaths(linux?.readonlyPaths ?? [])
-        try Rootfs.maskPaths(linux?.maskedPaths ?? [])
+    func finishRootfs(proc: ProcfsHandle?) throws {
+        defer { if let proc { close(proc.fd) } }
+        try ProtectedPaths.writeSysctls(linux?.sysctl ?? [], proc: proc)
+        try ProtectedPaths.makeReadonly(linux?.readonlyPaths ?? [], proc: proc)
+        try ProtectedPaths.mask(linux?.maskedPaths ?? [], proc: proc)
         if spec.root?.readonly == true { try Rootfs.makeRootReadonly() }
     }
 

@@ -7,12 +7,12 @@ import CNamespaces
 import Glibc
 
 enum SessionKeyring {
-    static let joinSessionKeyring: Int32 = 1  // KEYCTL_JOIN_SESSION_KEYRING
-    static let setPerm: Int32 = 5              // KEYCTL_SETPERM
-    static let describe: Int32 = 6             // KEYCTL_DESCRIBE
+    static let joinSessionKeyring = HK_KEYCTL_JOIN_SESSION_KEYRING
+    static let setPerm = HK_KEYCTL_SETPERM
+    static let describe = HK_KEYCTL_DESCRIBE
     /// KEY_USR_SEARCH: processes of the keyring's owner may find keys in it
     /// after the init changes uid.
-    static let userSearch: UInt32 = 0x0008_0000
+    static let userSearch = HK_KEY_USR_SEARCH
 
     /// `setSearch`: let the owner's processes search it (the init, which
     /// made it); an exec'd process only joins, as runc's does.

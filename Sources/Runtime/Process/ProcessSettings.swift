@@ -17,7 +17,7 @@ enum ProcessSettings {
         "SCHED_FLAG_UTIL_CLAMP_MAX": 0x40,
     ]
     static let ioClasses: [String: Int32] = ["IOPRIO_CLASS_RT": 1, "IOPRIO_CLASS_BE": 2, "IOPRIO_CLASS_IDLE": 3]
-    static let personalities: [String: UInt] = ["LINUX": 0x0000, "LINUX32": 0x0008]
+    static let personalities: [String: UInt] = ["LINUX": HK_PER_LINUX, "LINUX32": HK_PER_LINUX32]
     static let memoryModes: [String: Int32] = [
         "MPOL_DEFAULT": 0, "MPOL_PREFERRED": 1, "MPOL_BIND": 2, "MPOL_INTERLEAVE": 3, "MPOL_LOCAL": 4,
         "MPOL_PREFERRED_MANY": 5, "MPOL_WEIGHTED_INTERLEAVE": 6,

@@ -14,15 +14,19 @@ enum SecurityLabels {
     }
     static var selinuxEnabled: Bool { Files.exists("/sys/fs/selinux/enforce") }
 
-    /// Checked by create and exec before anything is made.
-    static func validate(_ p: Process, path: String = "process") throws {
+    /// Checked by create and exec before anything is made, by hako itself:
+    /// the process that sets the labels may have no log of its own.
+    static func validate(_ p: Process, path: String = "process", logger: Logger) throws {
         if p.apparmorProfile != nil, !apparmorEnabled {
             throw SpecError(path + ".apparmorProfile", "AppArmor is not enabled on this host")
+        }
+        if let label = p.selinuxLabel, !label.isEmpty, !selinuxEnabled {
+            logger.warn("config.json: \(path).selinuxLabel: SELinux is not enabled on this host; not applied")
         }
     }
 
     /// Sets the labels the next execve applies.
-    static func setExecLabels(_ p: Process, logger: Logger) throws {
+    static func setExecLabels(_ p: Process) throws {
         if let profile = p.apparmorProfile, !profile.isEmpty {
             let attr = Files.exists("/proc/self/attr/apparmor/exec") ? "/proc/self/attr/apparmor/exec" : "/proc/self/attr/exec"
             do { try Files.writeProcfs(attr, "exec " + profile) } catch {
@@ -30,10 +34,7 @@ enum SecurityLabels {
             }
         }
         if let label = p.selinuxLabel, !label.isEmpty {
-            guard selinuxEnabled else {
-                logger.warn("config.json: process.selinuxLabel: SELinux is not enabled on this host; not applied")
-                return
-            }
+            guard selinuxEnabled else { return }  // validate warned
             do { try Files.writeProcfs("/proc/self/attr/exec", label) } catch {
                 throw SpecError("process.selinuxLabel", "apply \"\(label)\": \(error)")
             }

@@ -70,7 +70,7 @@ extension Rootfs {
               type == S_IFIFO || (Int64(hk_major(st.st_rdev)) == major && Int64(hk_minor(st.st_rdev)) == minor) else {
             throw RuntimeError("\(clean) was replaced while the device was being made (a race from inside the rootfs)")
         }
-        try sys(fchownat(fd, "", uid, gid, 0x1000 /* AT_EMPTY_PATH */), "chown \(clean)")
+        try sys(fchownat(fd, "", uid, gid, Int32(HK_AT_EMPTY_PATH)), "chown \(clean)")
         try sys(chmod("/proc/self/fd/" + String(decimal: fd), mode), "chmod \(clean)")
     }
 

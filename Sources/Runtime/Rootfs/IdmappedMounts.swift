@@ -13,8 +13,8 @@ import CNamespaces
 import Glibc
 
 enum IdmappedMounts {
-    static let openTreeClone: UInt32 = 1, atRecursive: UInt32 = 0x8000, atEmptyPath: UInt32 = 0x1000
-    static let attrIdmap: UInt64 = 0x10_0000
+    static let openTreeClone = HK_OPEN_TREE_CLONE, atRecursive = HK_AT_RECURSIVE, atEmptyPath = HK_AT_EMPTY_PATH
+    static let attrIdmap = HK_MOUNT_ATTR_IDMAP
 
     /// Sends the init one detached, idmapped mount per idmap/ridmap entry
     /// of `mounts`, tagged with the entry's index.

@@ -1,21 +1,25 @@
 // Mount options (config.md "Mounts", the options of mount(8)) as mount(2)
 // flags, propagation changes, recursive attributes and filesystem data.
 
+import CNamespaces
+
+/// MS_* for mount(2), from the C library's headers (CNamespaces).
 public enum MountFlag {
-    public static let rdonly: UInt = 1, nosuid: UInt = 2, nodev: UInt = 4, noexec: UInt = 8
-    public static let synchronous: UInt = 16, remount: UInt = 32, mandlock: UInt = 64, dirsync: UInt = 128
-    public static let nosymfollow: UInt = 256, noatime: UInt = 1024, nodiratime: UInt = 2048
-    public static let bind: UInt = 4096, move: UInt = 8192, rec: UInt = 16384, silent: UInt = 32768
-    public static let unbindable: UInt = 1 << 17, `private`: UInt = 1 << 18, slave: UInt = 1 << 19
-    public static let shared: UInt = 1 << 20, relatime: UInt = 1 << 21, iversion: UInt = 1 << 23
-    public static let strictatime: UInt = 1 << 24, lazytime: UInt = 1 << 25
+    public static let rdonly = HK_MS_RDONLY, nosuid = HK_MS_NOSUID, nodev = HK_MS_NODEV, noexec = HK_MS_NOEXEC
+    public static let synchronous = HK_MS_SYNCHRONOUS, remount = HK_MS_REMOUNT, mandlock = HK_MS_MANDLOCK
+    public static let dirsync = HK_MS_DIRSYNC, nosymfollow = HK_MS_NOSYMFOLLOW, noatime = HK_MS_NOATIME
+    public static let nodiratime = HK_MS_NODIRATIME, bind = HK_MS_BIND, move = HK_MS_MOVE, rec = HK_MS_REC
+    public static let silent = HK_MS_SILENT, unbindable = HK_MS_UNBINDABLE, `private` = HK_MS_PRIVATE
+    public static let slave = HK_MS_SLAVE, shared = HK_MS_SHARED, relatime = HK_MS_RELATIME
+    public static let iversion = HK_MS_I_VERSION, strictatime = HK_MS_STRICTATIME, lazytime = HK_MS_LAZYTIME
 }
 
 /// MOUNT_ATTR_* for mount_setattr(2), used by the recursive options (rro, ...).
 public enum MountAttr {
-    public static let rdonly: UInt64 = 0x1, nosuid: UInt64 = 0x2, nodev: UInt64 = 0x4, noexec: UInt64 = 0x8
-    public static let atimeMask: UInt64 = 0x70, relatime: UInt64 = 0, noatime: UInt64 = 0x10
-    public static let strictatime: UInt64 = 0x20, nodiratime: UInt64 = 0x80, nosymfollow: UInt64 = 0x0020_0000
+    public static let rdonly = HK_MOUNT_ATTR_RDONLY, nosuid = HK_MOUNT_ATTR_NOSUID, nodev = HK_MOUNT_ATTR_NODEV
+    public static let noexec = HK_MOUNT_ATTR_NOEXEC, atimeMask = HK_MOUNT_ATTR__ATIME, relatime = HK_MOUNT_ATTR_RELATIME
+    public static let noatime = HK_MOUNT_ATTR_NOATIME, strictatime = HK_MOUNT_ATTR_STRICTATIME
+    public static let nodiratime = HK_MOUNT_ATTR_NODIRATIME, nosymfollow = HK_MOUNT_ATTR_NOSYMFOLLOW
 }
 
 public struct MountOptions {

@@ -8,9 +8,9 @@
 import CNamespaces
 import Glibc
 
-let RESOLVE_NO_MAGICLINKS: UInt64 = 0x02
-let RESOLVE_IN_ROOT: UInt64 = 0x10
-let RESOLVE_NO_SYMLINKS: UInt64 = 0x04
+let RESOLVE_NO_MAGICLINKS = HK_RESOLVE_NO_MAGICLINKS
+let RESOLVE_IN_ROOT = HK_RESOLVE_IN_ROOT
+let RESOLVE_NO_SYMLINKS = HK_RESOLVE_NO_SYMLINKS
 
 public struct Rootfs {
     public let path: String
@@ -106,8 +106,11 @@ public struct Rootfs {
     /// may not mount sysfs (the kernel ties it to the network namespace's
     /// owner), so the host's /sys is bind-mounted there instead, as runc does.
     /// `idmapped`: detached idmapped mounts hako prepared, by index in `mounts`.
+    /// Returns a handle on the procfs mounted on /proc, if one was (ProtectedPaths.swift).
+    @discardableResult
     func mountAll(_ mounts: [Mount], cgroup: any CgroupDriver, cgroupNamespace: Bool, mountLabel: String? = nil,
-                  idmapped: [Int: Int32] = [:], sysfsByBind: Bool = false) throws {
+                  idmapped: [Int: Int32] = [:], sysfsByBind: Bool = false) throws -> ProcfsHandle? {
+        var proc: ProcfsHandle? = nil
         for (k, m) in mounts.enumerated() {
             var opts = try MountOptions(m.options, path: m.path + ".options")
             if let label = mountLabel, !opts.isBind, m.type != "bind" { opts.data.append("context=\"\(label)\"") }
@@ -132,6 +135,10 @@ public struct Rootfs {
                     try sys(hk_mount(m.source ?? type, Rootfs.procPath(target), type, opts.flags,
                                      opts.data.isEmpty ? nil : opts.data.joined(by: ",")),
                             "mount \(type) on \(m.destination)")
+                    if type == "proc", cleanPath("/" + m.destination) == "/proc" {
+                        if let old = proc { close(old.fd) }
+                        proc = try ProcfsHandle.open("proc", in: rootFD, destination: m.destination)
+                    }
                     if covered >= 0 {
                         let top = try sys(open(cleanPath("/" + m.destination), O_RDONLY | O_DIRECTORY), "open \(m.destination)")
                         defer { close(top) }
@@ -143,9 +150,14 @@ public struct Rootfs {
                 }
                 try applyAfterMount(m.destination, opts)
             } catch let e as SystemError {
+                if let proc { close(proc.fd) }
                 throw SpecError(m.path, e.description)
+            } catch {
+                if let proc { close(proc.fd) }
+                throw error
             }
         }
+        return proc
     }
 
     /// A tmpfs without a mode= option on an existing directory takes that
@@ -214,7 +226,7 @@ public struct Rootfs {
         let target = try make(m.destination, (st.st_mode & S_IFMT) == S_IFDIR ? .directory : .file)
         defer { close(target) }
         // By descriptor on both sides: move_mount refuses a /proc/self/fd path as its target.
-        try sys(hk_move_mount(tree, "", target, "", 0x4 | 0x40 /* MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH */),
+        try sys(hk_move_mount(tree, "", target, "", HK_MOVE_MOUNT_F_EMPTY_PATH | HK_MOVE_MOUNT_T_EMPTY_PATH),
                 "move the idmapped mount onto \(m.destination)")
         let extra = opts.flags & ~(MountFlag.bind | MountFlag.rec | MountFlag.remount)
         if extra != 0 {
@@ -242,8 +254,7 @@ public struct Rootfs {
         if opts.attrSet != 0 || opts.attrClear != 0 {
             let fd = try sys(open(cleanPath("/" + dest)), "open \(dest) in rootfs")
             defer { close(fd) }
-            // AT_EMPTY_PATH | AT_RECURSIVE
-            try sys(hk_mount_setattr(fd, "", 0x1000 | 0x8000, opts.attrSet, opts.attrClear, 0, -1),
+            try sys(hk_mount_setattr(fd, "", HK_AT_EMPTY_PATH | HK_AT_RECURSIVE, opts.attrSet, opts.attrClear, 0, -1),
                     "set recursive attributes of \(dest)")
         }
     }
@@ -311,7 +322,7 @@ public struct Rootfs {
         try sys(fchdir(oldRoot), "chdir old root")
         // Unmounting must not propagate to the host's copies of these mounts.
         try sys(hk_mount(nil, ".", nil, MountFlag.slave | MountFlag.rec, nil), "make old root rslave")
-        try sys(hk_umount2(".", 2 /* MNT_DETACH */), "unmount old root")
+        try sys(hk_umount2(".", HK_MNT_DETACH), "unmount old root")
         try sys(chdir("/"), "chdir /")
     }
 
@@ -348,41 +359,6 @@ public struct Rootfs {
         return 0
     }
 
-    static func maskPaths(_ paths: [String]) throws {
-        guard !paths.isEmpty else { return }
-        // CVE-2025-31133: files are masked with /dev/null only once it is
-        // known to be the null device, never a symlink or another file the
-        // rootfs put there, and it is bound by descriptor, not by name.
-        let null = hk_openat2(AT_FDCWD, "/dev/null", UInt64(UInt32(bitPattern: HK_O_PATH | O_CLOEXEC)), 0, RESOLVE_NO_SYMLINKS)
-        if null < 0 { throw SystemError("open /dev/null to mask linux.maskedPaths") }
-        defer { close(null) }
-        var nst = stat()
-        guard fstat(null, &nst) == 0, (nst.st_mode & S_IFMT) == S_IFCHR, hk_major(nst.st_rdev) == 1, hk_minor(nst.st_rdev) == 3 else {
-            throw SpecError("linux.maskedPaths", "the container's /dev/null is not the null device (1:3); refusing to mask with it")
-        }
-        for p in paths {
-            var st = stat()
-            if stat(p, &st) != 0 { continue }
-            if (st.st_mode & S_IFMT) == S_IFDIR {
-                try sys(hk_mount("tmpfs", p, "tmpfs", MountFlag.rdonly, nil), "mask \(p)")
-            } else {
-                try sys(hk_mount(procPath(null), p, nil, MountFlag.bind, nil), "mask \(p)")
-            }
-        }
-    }
-
-    static func readonlyPaths(_ paths: [String]) throws {
-        for p in paths {
-            if access(p, F_OK) != 0 { continue }
-            try sys(hk_mount(p, p, nil, MountFlag.bind | MountFlag.rec, nil), "bind \(p)")
-            var s = statvfs()
-            var locked: UInt = 0
-            if statvfs(p, &s) == 0 { locked = UInt(s.f_flag) & (MountFlag.nosuid | MountFlag.nodev | MountFlag.noexec) }
-            try sys(hk_mount(p, p, nil, MountFlag.bind | MountFlag.remount | MountFlag.rdonly | MountFlag.rec | locked, nil),
-                    "make \(p) read-only")
-        }
-    }
-
     static func setPropagation(_ name: String) throws {
         guard let flag = MountOptions.propagation[name] else { return }
         try sys(hk_mount(nil, "/", nil, flag, nil), "set rootfs propagation \(name)")
@@ -394,17 +370,6 @@ public struct Rootfs {
         if statvfs("/", &s) == 0 { locked = UInt(s.f_flag) & (MountFlag.nosuid | MountFlag.nodev | MountFlag.noexec) }
         try sys(hk_mount(nil, "/", nil, MountFlag.bind | MountFlag.remount | MountFlag.rdonly | locked, nil),
                 "make rootfs read-only")
-    }
-
-    static func writeSysctls(_ sysctl: [(String, String)]) throws {
-        for (key, value) in sysctl {
-            // The same reading of the key as the validation that allowed it.
-            guard let c = Sysctl.components(key) else { throw SpecError("linux.sysctl.\(key)", "is not a sysctl name") }
-            let path = Sysctl.file(c)
-            do { try Files.writeProcfs(path, value) } catch {
-                throw SpecError("linux.sysctl.\(key)", "\(error)")
-            }
-        }
     }
 }
 

@@ -2,6 +2,7 @@
 // "Seccomp"). The result is plain bytes, installed later by the container's
 // init (Seccomp/Filter.swift) and cached between runs (Seccomp/Cache.swift).
 import CSeccomp
+import CNamespaces
 import Glibc
 
 enum SeccompCompiler {
@@ -77,30 +78,25 @@ enum SeccompCompiler {
     ///   ld arch; jne native -> filter; ld nr; jge x32 bit -> filter;
     ///   jgt newest -> ret ERRNO(ENOSYS); filter
     static func enosysStub(defaultAction: UInt32, newestKnown: Int32) -> [UInt8] {
-        let kind = defaultAction & 0xFFFF_0000
-        let allowing: [UInt32] = [0x7FFF_0000 /* ALLOW */, 0x7FFC_0000 /* LOG */, 0x7FC0_0000 /* NOTIFY */, 0x7FF0_0000 /* TRACE */]
+        let kind = defaultAction & HK_SECCOMP_RET_ACTION_FULL
+        let allowing: [UInt32] = [HK_SECCOMP_RET_ALLOW, HK_SECCOMP_RET_LOG, HK_SECCOMP_RET_USER_NOTIF, HK_SECCOMP_RET_TRACE]
         guard newestKnown >= 0, !allowing.contains(kind), let arch = nativeAuditArch else { return [] }
         func insn(_ code: UInt16, _ jt: UInt8, _ jf: UInt8, _ k: UInt32) -> [UInt8] {
             [UInt8(code & 0xFF), UInt8(code >> 8), jt, jf,
              UInt8(k & 0xFF), UInt8((k >> 8) & 0xFF), UInt8((k >> 16) & 0xFF), UInt8(k >> 24)]
         }
-        let ldAbs: UInt16 = 0x20, jeq: UInt16 = 0x15, jge: UInt16 = 0x35, jgt: UInt16 = 0x25, ret: UInt16 = 0x06
-        return insn(ldAbs, 0, 0, 4)                        // seccomp_data.arch
-            + insn(jeq, 0, 4, arch)                        // another arch: the filter
-            + insn(ldAbs, 0, 0, 0)                         // seccomp_data.nr
-            + insn(jge, 2, 0, 0x4000_0000)                 // x32: the filter
-            + insn(jgt, 0, 1, UInt32(newestKnown))         // newer than the profile: ENOSYS
-            + insn(ret, 0, 0, 0x0005_0000 | UInt32(ENOSYS))
+        // x32's numbers (the bit set) go to the filter; without x32, none is that high.
+        let x32 = HK_X32_SYSCALL_BIT != 0 ? HK_X32_SYSCALL_BIT : UInt32.max
+        return insn(HK_BPF_LD_W_ABS, 0, 0, 4)                  // seccomp_data.arch
+            + insn(HK_BPF_JEQ_K, 0, 4, arch)                   // another arch: the filter
+            + insn(HK_BPF_LD_W_ABS, 0, 0, 0)                   // seccomp_data.nr
+            + insn(HK_BPF_JGE_K, 2, 0, x32)                    // x32: the filter
+            + insn(HK_BPF_JGT_K, 0, 1, UInt32(newestKnown))    // newer than the profile: ENOSYS
+            + insn(HK_BPF_RET_K, 0, 0, HK_SECCOMP_RET_ERRNO | UInt32(ENOSYS))
     }
 
     static var nativeAuditArch: UInt32? {
-        #if arch(x86_64)
-        return 0xC000_003E
-        #elseif arch(arm64)
-        return 0xC000_00B7
-        #else
-        return nil
-        #endif
+        HK_AUDIT_ARCH_NATIVE != 0 ? HK_AUDIT_ARCH_NATIVE : nil
     }
 
     static var version: String {

@@ -2,6 +2,7 @@
 // through libseccomp, so that cached bytes can be installed and the kernel's
 // flags (including WAIT_KILLABLE_RECV, which libseccomp 2.5 lacks) passed.
 import CSeccomp
+import CNamespaces
 import Glibc
 
 struct SeccompFilter {
@@ -13,7 +14,7 @@ struct SeccompFilter {
     init(_ s: Seccomp, profile: JSON, cacheDir: String, logger: Logger) throws {
         bpf = try SeccompCache(dir: cacheDir).filter(s, profile: profile, logger: logger)
         notify = s.defaultAction == "SCMP_ACT_NOTIFY" || s.syscalls.contains { $0.action == "SCMP_ACT_NOTIFY" }
-        var bits: UInt32 = notify ? 8 : 0 // SECCOMP_FILTER_FLAG_NEW_LISTENER
+        var bits: UInt32 = notify ? HK_SECCOMP_FILTER_FLAG_NEW_LISTENER : 0
         for (k, name) in s.flags.enumerated() {
             // The spec's one table; a name it lacks is refused, never 0.
             guard let bit = Seccomp.flags[name] else {

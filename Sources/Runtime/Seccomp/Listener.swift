@@ -33,7 +33,7 @@ struct SeccompListener {
         // An ignored SIGCHLD (inherited from the engine) would reap the
         // helper before we can read its status.
         signal(SIGCHLD, SIG_DFL)
-        let helper = hk_clone(0x400 /* CLONE_FILES */)
+        let helper = hk_clone(UInt(HK_CLONE_FILES))
         if helper < 0 { throw SystemError("clone the seccomp listener's sender") }
         if helper == 0 {
             // Nothing here may open a descriptor: it would take the slot.

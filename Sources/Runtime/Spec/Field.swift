@@ -73,6 +73,18 @@ public struct Field {
 
     // Shorthands for the common optional scalars.
     public func string(_ key: String) throws -> String? { try optional(key)?.string() }
+
+    /// A string that names a host path hako writes into its records (the
+    /// intent record, state.json): no control character, which no real
+    /// path needs and which once let a bundle forge lines of a record.
+    public func pathString(_ key: String) throws -> String? {
+        guard let f = try optional(key) else { return nil }
+        let s = try f.string()
+        if let b = s.utf8.first(where: { $0 < 0x20 || $0 == 0x7f }) {
+            throw f.error("must not contain control characters (byte 0x\(String(b, radix: 16)))")
+        }
+        return s
+    }
     public func bool(_ key: String) throws -> Bool? { try optional(key)?.bool() }
     public func integer<T: FixedWidthInteger>(_ key: String, _: T.Type = T.self) throws -> T? {
         try optional(key)?.integer(T.self)

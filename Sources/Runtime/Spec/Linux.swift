@@ -1,4 +1,5 @@
 // config-linux.md: the Linux-specific section of the configuration.
+import CNamespaces
 
 public enum NamespaceType: String, CaseIterable {
     case pid, network, mount, ipc, uts, user, cgroup, time
@@ -6,14 +7,14 @@ public enum NamespaceType: String, CaseIterable {
     /// The CLONE_NEW* flag.
     public var cloneFlag: Int32 {
         switch self {
-        case .pid: return 0x2000_0000
-        case .network: return 0x4000_0000
-        case .mount: return 0x0002_0000
-        case .ipc: return 0x0800_0000
-        case .uts: return 0x0400_0000
-        case .user: return 0x1000_0000
-        case .cgroup: return 0x0200_0000
-        case .time: return 0x0000_0080
+        case .pid: return HK_CLONE_NEWPID
+        case .network: return HK_CLONE_NEWNET
+        case .mount: return HK_CLONE_NEWNS
+        case .ipc: return HK_CLONE_NEWIPC
+        case .uts: return HK_CLONE_NEWUTS
+        case .user: return HK_CLONE_NEWUSER
+        case .cgroup: return HK_CLONE_NEWCGROUP
+        case .time: return HK_CLONE_NEWTIME
         }
     }
 
@@ -131,7 +132,7 @@ public struct Linux {
             return (clock, try o.integer("secs") ?? 0, try o.integer("nanosecs") ?? 0)
         } ?? []
         devices = try f.list("devices", Device.init)
-        cgroupsPath = try f.string("cgroupsPath")
+        cgroupsPath = try f.pathString("cgroupsPath")
         resources = try f.optional("resources").map(Resources.init)
         rootfsPropagation = try f.string("rootfsPropagation")
         if let p = rootfsPropagation, MountOptions.propagation[p] == nil {

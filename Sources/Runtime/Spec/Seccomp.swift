@@ -1,6 +1,9 @@
 // config-linux.md "Seccomp". Names are checked here against the table below;
 // the filter is built by the seccomp module from the same table.
 
+import CNamespaces
+import Glibc
+
 public struct Seccomp {
     // The one table of names: the spec model accepts exactly these, and
     // the compiler (Seccomp/Compiler.swift) and the installer
@@ -10,9 +13,10 @@ public struct Seccomp {
     /// SCMP_ACT_* to the kernel's SECCOMP_RET_* (linux/seccomp.h); ERRNO and
     /// TRACE carry errnoRet in their low 16 bits.
     public static let actions: [String: UInt32] = [
-        "SCMP_ACT_KILL": 0x0000_0000, "SCMP_ACT_KILL_THREAD": 0x0000_0000, "SCMP_ACT_KILL_PROCESS": 0x8000_0000,
-        "SCMP_ACT_TRAP": 0x0003_0000, "SCMP_ACT_ERRNO": 0x0005_0000, "SCMP_ACT_TRACE": 0x7FF0_0000,
-        "SCMP_ACT_LOG": 0x7FFC_0000, "SCMP_ACT_NOTIFY": 0x7FC0_0000, "SCMP_ACT_ALLOW": 0x7FFF_0000,
+        "SCMP_ACT_KILL": HK_SECCOMP_RET_KILL_THREAD, "SCMP_ACT_KILL_THREAD": HK_SECCOMP_RET_KILL_THREAD,
+        "SCMP_ACT_KILL_PROCESS": HK_SECCOMP_RET_KILL_PROCESS, "SCMP_ACT_TRAP": HK_SECCOMP_RET_TRAP,
+        "SCMP_ACT_ERRNO": HK_SECCOMP_RET_ERRNO, "SCMP_ACT_TRACE": HK_SECCOMP_RET_TRACE,
+        "SCMP_ACT_LOG": HK_SECCOMP_RET_LOG, "SCMP_ACT_NOTIFY": HK_SECCOMP_RET_USER_NOTIF, "SCMP_ACT_ALLOW": HK_SECCOMP_RET_ALLOW,
     ]
     /// SCMP_CMP_* to libseccomp's enum scmp_compare.
     public static let operators: [String: UInt32] = [
@@ -21,8 +25,9 @@ public struct Seccomp {
     ]
     /// SECCOMP_FILTER_FLAG_* to their bits for seccomp(2).
     public static let flags: [String: UInt32] = [
-        "SECCOMP_FILTER_FLAG_TSYNC": 1, "SECCOMP_FILTER_FLAG_LOG": 2, "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4,
-        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": 32,
+        "SECCOMP_FILTER_FLAG_TSYNC": HK_SECCOMP_FILTER_FLAG_TSYNC, "SECCOMP_FILTER_FLAG_LOG": HK_SECCOMP_FILTER_FLAG_LOG,
+        "SECCOMP_FILTER_FLAG_SPEC_ALLOW": HK_SECCOMP_FILTER_FLAG_SPEC_ALLOW,
+        "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": HK_SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
     ]
     /// SCMP_ARCH_* to libseccomp's architecture names.
     public static let architectureNames: [String: String] = [
@@ -39,7 +44,7 @@ public struct Seccomp {
     public static func returnValue(_ action: String, errno ret: UInt32?) -> UInt32? {
         guard let base = actions[action] else { return nil }
         switch action {
-        case "SCMP_ACT_ERRNO": return base | (ret ?? 1 /* EPERM */) & 0xFFFF
+        case "SCMP_ACT_ERRNO": return base | (ret ?? UInt32(EPERM)) & 0xFFFF
         case "SCMP_ACT_TRACE": return base | (ret ?? 1) & 0xFFFF
         default: return base
         }

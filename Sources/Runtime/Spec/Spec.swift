@@ -28,7 +28,8 @@ public struct Spec {
         if !Spec.isSemVer(ociVersion) { throw version.error("\"\(ociVersion)\" is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH)") }
         process = try f.optional("process").map(Process.init)
         root = try f.optional("root").map { r in
-            let path = try r.required("path").string()
+            _ = try r.required("path")
+            let path = try r.pathString("path") ?? ""
             if path.isEmpty { throw SpecError(r.childPath("path"), "must not be empty") }
             return Root(path: path, readonly: try r.bool("readonly") ?? false)
         }

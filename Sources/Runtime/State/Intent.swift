@@ -15,7 +15,8 @@
 // The boot id tells a record from before a reboot, whose things are all gone.
 //
 // One "key value" line per fact, so a record damaged in the middle still
-// yields the lines before the damage. A value escapes "\" and newline.
+// yields the lines before the damage. A value escapes "\" and every control
+// byte (escape), so no value can hold a line of its own.
 import Glibc
 
 public struct CreateIntent {
@@ -111,27 +112,61 @@ public struct CreateIntent {
         }
     }
 
+    /// Escaped by bytes, not Characters: "\r\n" is one Character, unequal
+    /// to "\n", and a path holding it once went into the record raw, where
+    /// the reader (which splits on the byte \n) took what followed for lines
+    /// of the record's own (a "cgroup" or "made" line naming any host
+    /// directory for delete to empty and remove). Every control byte is
+    /// written as \xHH, so a value never holds a line break of any kind.
     static func escape(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") }) else { return s }
-        var out = ""
-        for c in s {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.append(c)
+        guard s.utf8.contains(where: needsEscape) else { return s }
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in s.utf8 {
+            if b == UInt8(ascii: "\\") {
+                out += [b, b]
+            } else if needsEscape(b) {
+                out += [UInt8(ascii: "\\"), UInt8(ascii: "x"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+            } else {
+                out.append(b)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
+    static func needsEscape(_ b: UInt8) -> Bool { b < 0x20 || b == 0x7f || b == UInt8(ascii: "\\") }
+
+    /// The inverse of escape, byte for byte. "\n" is still read as a
+    /// newline: records written before the byte escaping used it.
     static func unescape(_ s: String) -> String {
         guard s.utf8.contains(UInt8(ascii: "\\")) else { return s }
-        var out = ""
-        var escaped = false
-        for c in s {
-            if escaped { out.append(c == "n" ? "\n" : c); escaped = false } else if c == "\\" { escaped = true } else { out.append(c) }
+        let bytes = Array(s.utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            i += 1
+            guard b == UInt8(ascii: "\\"), i < bytes.count else { out.append(b); continue }
+            let next = bytes[i]
+            i += 1
+            if next == UInt8(ascii: "n") {
+                out.append(0x0A)
+            } else if next == UInt8(ascii: "x"), i + 1 < bytes.count, let h = hexValue(bytes[i]), let l = hexValue(bytes[i + 1]) {
+                out.append(h << 4 | l)
+                i += 2
+            } else {
+                out.append(next)
+            }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        default: return nil
+        }
     }
 
     /// Whether a recorded process still is the one recorded.
@@ -154,8 +189,12 @@ public struct CreateIntent {
 
     /// What is left of the recorded hook: the processes of its group that
     /// started after it (a group id outlives its leader while members live).
+    /// A pid is not reused while a process group of that number lives, so
+    /// a live process holding the hook's pid with another start time means
+    /// the hook's group is gone and that group is someone else's.
     var hookProcesses: [Int32] {
         guard hook.pid > 0, thisBoot else { return [] }
+        if let holder = ProcessInfo(pid: hook.pid), holder.isAlive, holder.startTime != hook.startTime { return [] }
         return Files.list("/proc").compactMap { name -> Int32? in
             guard let pid = Int32(name), let info = ProcessInfo(pid: pid), info.isAlive,
                   info.processGroup == hook.pid, info.startTime >= hook.startTime else { return nil }

@@ -130,11 +130,13 @@ public struct ContainerDir {
         try Files.writeAtomically("config.json", bytes, at: fd)
     }
 
-    /// The kept config; the bundle's for a container made by a hako that
-    /// kept none (one upgraded under a running container).
+    /// The kept config; the bundle's only for a container made by a hako
+    /// that kept none (one upgraded under a running container). A kept copy
+    /// that cannot be read is an error: the bundle's may have changed since.
     func createdConfig(bundle: String) throws -> [UInt8] {
-        if let bytes = try? Files.read("config.json", at: fd) { return bytes }
-        return try Files.read(bundle + "/config.json")
+        do { return try Files.read("config.json", at: fd) } catch let e as SystemError where e.errno == ENOENT {
+            return try Files.read(bundle + "/config.json")
+        }
     }
 
     public func write(_ state: ContainerState) throws {

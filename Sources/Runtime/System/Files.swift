@@ -61,7 +61,7 @@ public enum Files {
         let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { throw SystemError("open \(path)") }
         defer { close(fd) }
-        if hk_fs_type(fd) != 0x9FA0 /* PROC_SUPER_MAGIC */ {
+        if hk_fs_type(fd) != HK_PROC_SUPER_MAGIC {
             throw RuntimeError("\(path) is not a procfs file: refusing to write to it")
         }
         if let here = mountID(fd: fd), let proc = mountID("/proc"), here != proc {
@@ -78,10 +78,7 @@ public enum Files {
 
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600,
                                        at dirfd: Int32 = AT_FDCWD) throws {
-        // A unique temporary name: two creates may write the same file at once.
-        let tmp = path + ".tmp\(getpid())"
-        let fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
-        if fd < 0 { throw SystemError("open \(tmp)") }
+        let (fd, tmp) = try createTemporary(for: path, mode: mode, at: dirfd)
         do {
             try writeAll(fd, bytes, tmp)
             close(fd)
@@ -90,11 +87,28 @@ public enum Files {
             unlinkat(dirfd, tmp, 0)
             throw error
         }
+        // rename replaces a symlink at path, never follows it.
         if renameat(dirfd, tmp, dirfd, path) != 0 {
             let e = SystemError("rename \(tmp)")
             unlinkat(dirfd, tmp, 0)
             throw e
         }
+    }
+
+    /// A new file beside path, under a name no one else holds. O_EXCL and
+    /// O_NOFOLLOW: the directory may be another user's (a --pid-file in
+    /// /tmp), where a symlink planted at a predictable temporary name once
+    /// made hako truncate and write the host file it named. A name taken
+    /// (by a parallel writer or a planted file) is passed over for another.
+    static func createTemporary(for path: String, mode: mode_t, at dirfd: Int32) throws -> (Int32, String) {
+        var tmp = path + ".tmp\(getpid())"
+        for _ in 0..<100 {
+            let fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            if fd >= 0 { return (fd, tmp) }
+            if errno != EEXIST { throw SystemError("open \(tmp)") }
+            tmp = path + ".tmp\(getpid())-\(String(UInt64.random(in: 0...UInt64.max), radix: 16))"
+        }
+        throw SystemError("open \(tmp): every temporary name tried was taken", errno: EEXIST)
     }
 
     /// mkdir -p. Returns the directories it created, outermost first, so a

@@ -7,6 +7,8 @@ public struct Logger {
     public enum Level: String { case debug, info, warning, error }
 
     let fd: Int32?
+    /// Whether warnings and debug lines go to stderr when there is no file.
+    var toStderr = true
     let format: Format
     public let debugEnabled: Bool
     /// --trace: when the command started (monotonic microseconds); each
@@ -45,6 +47,16 @@ public struct Logger {
 
     public static let silent = Logger(path: nil, format: .text, debug: false)
 
+    /// For a process that stands in the container, which must hold none of
+    /// the host's descriptors (CloneInside): no file, and nothing on stderr,
+    /// which is the container's process's. Its errors reach hako over the
+    /// sync channel; warnings are hako's to give before the clone.
+    func withoutFile() -> Logger {
+        var l = Logger(path: nil, format: format, debug: debugEnabled, traceOrigin: traceOrigin, failAt: failAt)
+        l.toStderr = false
+        return l
+    }
+
     public func debug(_ msg: @autoclosure () -> String) {
         guard debugEnabled else { return }
         emit(.debug, msg())
@@ -70,7 +82,7 @@ public struct Logger {
         }
         if let fd {
             try? Files.writeAll(fd, Array(line.utf8), "log")
-        } else if level != .error {
+        } else if level != .error, toStderr {
             try? Files.writeAll(2, Array(line.utf8), "stderr")
         }
     }

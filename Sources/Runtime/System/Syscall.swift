@@ -17,13 +17,6 @@ public func retryEINTR(_ body: () -> Int32) -> Int32 {
     return r
 }
 
-/// Owns a descriptor: closed when this value is closed or consumed.
-public struct FD {
-    public let raw: Int32
-    public init(_ raw: Int32) { self.raw = raw }
-    public func close() { _ = Glibc.close(raw) }
-}
-
 /// A pair of connected SOCK_SEQPACKET sockets: messages keep their boundaries.
 public func socketPair() throws -> (Int32, Int32) {
     var fds: [Int32] = [0, 0]

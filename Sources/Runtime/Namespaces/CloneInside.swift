@@ -1,0 +1,91 @@
+// A process born inside the container, cloned by a short-lived helper that
+// entered it first, as runc's nsexec clones its last stage.
+//
+// Joining a pid namespace with setns(2) only moves the joiner's children
+// into it; the joiner itself stays where it is. So whatever a process of
+// hako's still holds of the host when it is cloned into a container's pid
+// namespace (the host's root and cwd, a descriptor to a host file), the
+// container's processes can reach: /proc/PID/root, /proc/PID/cwd and
+// pidfd_getfd are closed by non-dumpability only to those without
+// CAP_SYS_PTRACE in the process's user namespace, and a container without a
+// user namespace holding CAP_SYS_PTRACE (`docker run --cap-add SYS_PTRACE`,
+// a Kubernetes debug container) has it in the host's. There must be no
+// such moment.
+//
+// So hako never clones into the pid namespace itself. A helper, cloned in
+// hako's own pid namespace where the container cannot see it, does the
+// entering (`enter`: the other namespaces, the container's root, closing the
+// host's descriptors) and clones the process from there, already standing
+// in the container. CLONE_PARENT makes hako that process's parent, so that
+// waiting for it, its exit status and SIGCHLD are as with a plain clone; the
+// helper, in hako's pid namespace, learns the pid as hako sees it and writes
+// it to a socket before it exits. An `enter` that fails sends its error
+// instead, and nothing was cloned.
+import CNamespaces
+import Glibc
+
+enum CloneInside {
+    /// Clones `body` with `flags` (and CLONE_PARENT) from a helper that has
+    /// run `enter`, which is given the helper's report socket to keep open.
+    /// On cgroup v2 with `cgroupFD` the process starts in that cgroup
+    /// (clone3). Returns its pid and whether it started in the cgroup.
+    static func clone(flags: Int32, cgroupFD: Int32?, enter: (_ report: Int32) throws -> Void,
+                      body: () -> Never) throws -> (pid: Int32, inCgroup: Bool) {
+        let (ours, theirs) = try socketPair()
+        let helper = hk_clone(0)
+        if helper < 0 {
+            let e = errno
+            close(ours); close(theirs)
+            throw SystemError("clone", errno: e)
+        }
+        if helper == 0 {
+            close(ours)
+            helperBody(flags: flags, cgroupFD: cgroupFD, report: theirs, enter: enter, body: body)
+        }
+        close(theirs)
+        defer { close(ours) }
+        let answer = readAnswer(ours)
+        var status: Int32 = 0
+        _ = retryEINTR { waitpid(helper, &status, 0) }
+        return try answer.get()
+    }
+
+    /// The helper: enters, clones, reports "pid inCgroup" or "!error", exits.
+    private static func helperBody(flags: Int32, cgroupFD: Int32?, report: Int32,
+                                   enter: (Int32) throws -> Void, body: () -> Never) -> Never {
+        var answer: String
+        do {
+            try enter(report)
+            let flags = UInt32(bitPattern: flags | HK_CLONE_PARENT)
+            var pid: Int32 = -1
+            var inCgroup = false
+            if let cgroupFD {
+                // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone then.
+                pid = hk_clone3(UInt64(flags), cgroupFD)
+                inCgroup = pid >= 0
+            }
+            if pid < 0 { pid = hk_clone(UInt(flags)) }
+            if pid == 0 { close(report); body() }
+            if pid < 0 { throw SystemError("clone", errno: errno) }
+            answer = "\(pid) \(inCgroup ? 1 : 0)"
+        } catch {
+            answer = "!\(error)"
+        }
+        _ = answer.utf8CString.withUnsafeBytes { send(report, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
+        _exit(0)
+    }
+
+    /// The helper's one packet; a helper that died without one failed too.
+    private static func readAnswer(_ fd: Int32) -> Result<(pid: Int32, inCgroup: Bool), Error> {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        let n = buf.withUnsafeMutableBytes { b in retryEINTR { Int32(recv(fd, b.baseAddress, b.count, 0)) } }
+        guard n > 0 else { return .failure(RuntimeError("the process entering the container died before it was cloned")) }
+        let text = String(decoding: buf[0..<Int(n)], as: UTF8.self)
+        if text.hasBytePrefix("!") { return .failure(RuntimeError(String(text.dropFirst()))) }
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let pid = Int32(parts[0]), pid > 0 else {
+            return .failure(RuntimeError("unexpected answer from the process entering the container: \(text)"))
+        }
+        return .success((pid, parts[1] == "1"))
+    }
+}
