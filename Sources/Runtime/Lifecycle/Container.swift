@@ -639,7 +639,9 @@ public struct Runtime {
             throw RuntimeError("cannot delete container \"\(id)\" that is not stopped: \(st.rawValue)")
         }
         // Only what lies in the recorded cgroup's bounds (CgroupBounds.swift).
-        let failures = tearDown(s.confined(), intent: dir.readIntent()?.confined(), complete: complete)
+        // One look at the host's hierarchies serves both (each is a directory list and a statfs per mount).
+        let layout = CgroupLayout.detect()
+        let failures = tearDown(s.confined(layout), intent: dir.readIntent()?.confined(layout), complete: complete)
         if !failures.isEmpty {
             dir.unlock()
             throw RuntimeError("cannot delete container \"\(id)\": \(failures.joined(by: "; ")); state kept for another delete --force")

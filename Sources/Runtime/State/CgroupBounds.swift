@@ -40,8 +40,8 @@ struct CgroupBounds {
 
 extension CreateIntent {
     /// The record without what lies outside its cgroup bounds.
-    func confined() -> CreateIntent {
-        let bounds = CgroupBounds(path: cgroupPath)
+    func confined(_ layout: CgroupLayout = CgroupLayout.detect()) -> CreateIntent {
+        let bounds = CgroupBounds(path: cgroupPath, layout: layout)
         var out = self
         out.cgroups = cgroups.filter(bounds.holds)
         out.made = made.filter(bounds.couldHaveMade)
@@ -52,8 +52,8 @@ extension CreateIntent {
 
 extension ContainerState {
     /// The state without cgroups or a freezer outside its cgroup bounds.
-    func confined() -> ContainerState {
-        let bounds = CgroupBounds(path: cgroupPath)
+    func confined(_ layout: CgroupLayout = CgroupLayout.detect()) -> ContainerState {
+        let bounds = CgroupBounds(path: cgroupPath, layout: layout)
         var out = self
         out.cgroups = cgroups.filter(bounds.holds)
         out.freezer = freezer.flatMap { bounds.isFreezer($0) ? $0 : nil }
