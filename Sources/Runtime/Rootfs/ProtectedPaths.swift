@@ -106,9 +106,7 @@ enum ProtectedPaths {
                                     HK_RESOLVE_BENEATH | HK_RESOLVE_NO_MAGICLINKS)
                 if fd < 0 { throw SystemError("open \(path)") }
                 defer { close(fd) }
-                if hk_fs_type(fd) != HK_PROC_SUPER_MAGIC { throw RuntimeError("\(path) is not a procfs file: refusing to write to it") }
-                if hk_mount_id(fd) != hk_mount_id(proc.fd) { throw RuntimeError("\(path) is covered by another mount: refusing to write to it") }
-                try Files.writeAll(fd, Array(value.utf8), path)
+                try Files.writeProcfs(fd: fd, value, path: path, procMount: Files.mountID(fd: proc.fd))
             } catch {
                 throw SpecError("linux.sysctl.\(key)", "\(error)")
             }

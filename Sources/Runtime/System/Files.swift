@@ -61,10 +61,16 @@ public enum Files {
         let fd = open(path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC)
         if fd < 0 { throw SystemError("open \(path)") }
         defer { close(fd) }
+        try writeProcfs(fd: fd, text, path: path, procMount: mountID("/proc"))
+    }
+
+    /// Writes to an open procfs file only if it is one, on the procfs
+    /// mount `procMount` (not a bind over the file: CVE-2025-52881).
+    static func writeProcfs(fd: Int32, _ text: String, path: String, procMount: Int?) throws {
         if hk_fs_type(fd) != HK_PROC_SUPER_MAGIC {
             throw RuntimeError("\(path) is not a procfs file: refusing to write to it")
         }
-        if let here = mountID(fd: fd), let proc = mountID("/proc"), here != proc {
+        if let here = mountID(fd: fd), let procMount, here != procMount {
             throw RuntimeError("\(path) is covered by another mount: refusing to write to it")
         }
         try writeAll(fd, Array(text.utf8), path)
@@ -139,7 +145,10 @@ public enum Files {
         return mountID(fd: fd)
     }
 
+    /// statx's STATX_MNT_ID, one system call; fdinfo where the kernel is older than 5.8.
     public static func mountID(fd: Int32) -> Int? {
+        let id = hk_mount_id(fd)
+        if id >= 0 { return id }
         guard let info = readText("/proc/self/fdinfo/\(fd)") else { return nil }
         for line in info.split(separator: "\n") where line.hasBytePrefix("mnt_id:") {
             return Int(String(line.dropFirst(7)).trimmingWhitespace)
