@@ -664,7 +664,10 @@ public struct Runtime {
         guard (try? StateStore.validate(id: id)) != nil,
               let dir = try? ContainerDir(path: store.root + "/" + id, id: id, lock: false) else { return }
         defer { dir.unlock() }
-        guard let (_, st) = try? inspect(dir), st == .creating, let intent = dir.readIntent(), intent.thisBoot else { return }
+        // Most deletes follow a create whose hako is long gone: the record
+        // says so before state.json need be read.
+        guard let intent = dir.readIntent(), intent.creatorAlive, intent.creator.pid != getpid(),
+              let (_, st) = try? inspect(dir), st == .creating else { return }
         let pidfd = hk_pidfd_open(intent.creator.pid, 0)
         guard pidfd >= 0 else { return }
         defer { close(pidfd) }
