@@ -236,3 +236,27 @@ forge_cgroup() {
     run hk run --bundle "$B" --preserve-fds 2 "$NAME" 3>&- 4>&-
     [ "$status" -eq "$runc_status" ]
 }
+
+# rootfs-swap (the cold attack's finding D): a container without a mount
+# namespace mounts on a bind of its rootfs in the host's namespace, and
+# delete detaches that bind by the rootfs's path, which is the bundle
+# owner's. Swapped for a symlink to a host mount after create, the path
+# made delete detach the host's mount instead (up to 16 of them). hako
+# detaches only a mount whose root is the directory create bound
+# (Rootfs/RootfsBind.swift).
+@test "rootfs-swap: delete of a container without a mount namespace, its rootfs swapped for a symlink, keeps the host mount it names" {
+    # A mount point cannot be renamed, so the swap is one directory up.
+    mkdir -p "$T/host/rootfs" "$B/dir"
+    mount -t tmpfs -o size=1m hako-victim "$T/host/rootfs"
+    mv "$B/rootfs" "$B/dir/rootfs"
+    cfg '.root.path = "dir/rootfs" | .linux.namespaces |= map(select(.type != "mount")) | .linux.maskedPaths = [] | .linux.readonlyPaths = [] | .process.args = ["sleep", "100"]'
+    hk create --bundle "$B" "$NAME"
+    mv "$B/dir" "$B/dir.real"
+    ln -s "$T/host" "$B/dir"
+    hk delete --force "$NAME" || true
+    local kept=1
+    mountpoint -q "$T/host/rootfs" || kept=0
+    umount -R -l "$B/dir.real/rootfs" 2>/dev/null || true
+    umount -l "$T/host/rootfs" 2>/dev/null || true
+    if [ "$kept" = 0 ]; then echo "ESCAPED: delete detached the host's tmpfs at $T/host/rootfs"; return 1; fi
+}

@@ -162,7 +162,7 @@ public struct Runtime {
             cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil,
             poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
             hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
-            rootfsMountBelow: intent.rootfsMountBelow, created: intent.created, owner: intent.owner)
+            rootfsBind: intent.rootfsBind, created: intent.created, owner: intent.owner)
         base.noNewKeyring = options.noNewKeyring
         let (pid, joinedAtClone) = try cloneInit(spec, cgroup: cgroup, flags: flags, joins: joins, parentEnd: parentEnd,
                                                  childEnd: childEnd, dir: dir, undo: &undo) {
@@ -189,14 +189,14 @@ public struct Runtime {
     /// create at, delete finds all it may have made (Intent.swift).
     func recordIntent(id: String, linux: Linux?, bundle: String, rootfsPath: String, cgroup: any CgroupDriver,
                       dir: ContainerDir, undo: inout Undo) throws -> CreateIntent {
-        var rootfsMount: Int? = nil
+        var rootfsBind: RootfsBind? = nil
         if linux?.namespace(.mount) == nil {
             // The init mounts on a bind of the rootfs in our namespace
             // (Init.swift); only that bind is ever detached, never a mount
             // the rootfs already was.
-            guard let below = Files.mountID(rootfsPath) else { throw SystemError("find the mount of \(rootfsPath)") }
-            rootfsMount = below
-            undo.add { Runtime.detachRootfsBind(rootfsPath, below: below) }
+            let bind = try RootfsBind.record(rootfsPath)
+            rootfsBind = bind
+            undo.add { _ = bind.detach(at: rootfsPath) }
         }
         var intent = CreateIntent(id: id)
         intent.bootID = CreateIntent.currentBootID()
@@ -209,7 +209,7 @@ public struct Runtime {
         intent.cgroups = cgroup.directories
         intent.made = cgroup.plannedDirectories()
         intent.freezer = cgroup.freezerFile
-        intent.rootfsMountBelow = rootfsMount
+        intent.rootfsBind = rootfsBind
         intent.ownPidNamespace = linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil
         try dir.writeIntent(intent)
         try logger.step("intent recorded")
@@ -471,13 +471,6 @@ public struct Runtime {
         }
     }
 
-    /// Detaches the bind mount the init put on the rootfs, with all the
-    /// container's mounts on it, if it is still there.
-    static func detachRootfsBind(_ rootfs: String, below: Int) {
-        guard let now = Files.mountID(rootfs), now != below else { return }
-        _ = hk_umount2(rootfs, HK_MNT_DETACH)
-    }
-
     static func reap(_ pid: Int32) -> String {
         var status: Int32 = 0
         return retryEINTR({ waitpid(pid, &status, 0) }) == pid ? Exec.describe(status: status) : "unknown status"
@@ -711,14 +704,8 @@ public struct Runtime {
             var p = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
             if retryEINTR({ poll(&p, 1, 10_000) }) != 1 { failures.append("init \(initPid) did not exit after SIGKILL") }
         }
-        if let below = s.rootfsMountBelow, !s.rootfs.isEmpty {
-            // Each detach takes off one bind (with all mounts on it).
-            var tries = 0
-            while let now = Files.mountID(s.rootfs), now != below, tries < 16 {
-                _ = hk_umount2(s.rootfs, HK_MNT_DETACH)
-                tries += 1
-            }
-            if let now = Files.mountID(s.rootfs), now != below { failures.append("\(s.rootfs) is still mounted") }
+        if let bind = s.rootfsBind, !s.rootfs.isEmpty, let failure = bind.detach(at: s.rootfs) {
+            failures.append(failure)
         }
         // Removed, child cgroups first, once empty (CgroupDriver.destroy).
         failures += cgroup.destroy(own: killable, gone: gone, made: intent?.made ?? [])

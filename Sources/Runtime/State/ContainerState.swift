@@ -33,9 +33,9 @@ public struct ContainerState {
     /// poststart hooks, run by `start`.
     public var poststart: JSON
     /// Without a mount namespace of its own, the container's mounts sit on
-    /// a bind of the rootfs in hako's namespace, detached by `delete`; this
-    /// is the id of the mount the rootfs was on before that bind.
-    public var rootfsMountBelow: Int?
+    /// a bind of the rootfs in hako's namespace, detached by `delete`
+    /// (RootfsBind).
+    public var rootfsBind: RootfsBind?
     /// Written while create's hooks run, so that they can see the container
     /// as "creating"; the state create leaves has it false.
     public var creating = false
@@ -71,7 +71,7 @@ public struct ContainerState {
             ("cgroupPath", .string(cgroupPath)),
             ("ownPidNamespace", .bool(ownPidNamespace)), ("poststop", poststop),
             ("freezer", freezer.map { .string($0) } ?? .null), ("hasProcess", .bool(hasProcess)),
-            ("poststart", poststart), ("rootfsMountBelow", rootfsMountBelow.map { .int($0) } ?? .null),
+            ("poststart", poststart), ("rootfsBind", rootfsBind?.json ?? .null),
             ("creating", .bool(creating)), ("noNewKeyring", .bool(noNewKeyring)),
         ])
     }
@@ -92,14 +92,14 @@ public struct ContainerState {
         freezer = try f.string("freezer")
         hasProcess = try f.bool("hasProcess") ?? true
         poststart = try f.optional("poststart")?.json ?? .array([])
-        rootfsMountBelow = try f.integer("rootfsMountBelow")
+        rootfsBind = try f.optional("rootfsBind").flatMap { $0.json == .null ? nil : try RootfsBind(stored: $0) }
         creating = try f.bool("creating") ?? false
         noNewKeyring = try f.bool("noNewKeyring") ?? false
     }
 
     public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],
                 pidStartTime: UInt64, cgroups: [String], cgroupPath: String, ownPidNamespace: Bool, poststop: JSON, freezer: String?,
-                hasProcess: Bool, poststart: JSON, rootfsMountBelow: Int?, created: String, owner: String) {
+                hasProcess: Bool, poststart: JSON, rootfsBind: RootfsBind?, created: String, owner: String) {
         self.id = id
         self.pid = pid
         self.bundle = bundle
@@ -115,7 +115,7 @@ public struct ContainerState {
         self.freezer = freezer
         self.hasProcess = hasProcess
         self.poststart = poststart
-        self.rootfsMountBelow = rootfsMountBelow
+        self.rootfsBind = rootfsBind
     }
 
     static func userName(_ uid: uid_t) -> String { Credentials.passwdField(0, of: uid) ?? String(decimal: uid) }

@@ -35,9 +35,9 @@ public struct CreateIntent {
     /// only these are removed, and only in these is every process killed.
     public var made: [String] = []
     public var freezer: String?
-    /// Without a mount namespace: the mount the rootfs was on before the
-    /// init's bind (see ContainerState.rootfsMountBelow).
-    public var rootfsMountBelow: Int?
+    /// Without a mount namespace: what the rootfs was before the init's
+    /// bind (RootfsBind).
+    public var rootfsBind: RootfsBind?
     public var ownPidNamespace = true
     /// The init, once cloned, with its start time against pid reuse.
     public var initPid: Int32 = 0
@@ -65,7 +65,7 @@ public struct CreateIntent {
         lines += cgroups.map { "cgroup " + $0 }
         lines += made.map { "made " + $0 }
         if let freezer { lines.append("freezer " + freezer) }
-        if let rootfsMountBelow { lines.append("rootfs-below \(rootfsMountBelow)") }
+        if let rootfsBind { lines.append("rootfs-bind " + rootfsBind.recordValue) }
         lines.append("own-pid-ns " + (ownPidNamespace ? "1" : "0"))
         if initPid > 0 { lines.append(initLine) }
         if hook.pid > 0 { lines.append(hookLine) }
@@ -100,7 +100,7 @@ public struct CreateIntent {
             case "cgroup": cgroups.append(value)
             case "made": made.append(value)
             case "freezer": freezer = value
-            case "rootfs-below": rootfsMountBelow = Int(value)
+            case "rootfs-bind": rootfsBind = RootfsBind(recordValue: value)
             case "own-pid-ns": ownPidNamespace = value != "0"
             case "init" where numbers.count == 2:
                 initPid = Int32(numbers[0]) ?? 0
@@ -184,7 +184,7 @@ public struct CreateIntent {
             id: id, pid: thisBoot ? initPid : 0, bundle: bundle, rootfs: rootfs, annotations: [],
             pidStartTime: initStartTime, cgroups: cgroups, cgroupPath: cgroupPath, ownPidNamespace: ownPidNamespace,
             poststop: .array([]), freezer: freezer, hasProcess: true, poststart: .array([]),
-            rootfsMountBelow: rootfsMountBelow, created: created, owner: owner)
+            rootfsBind: rootfsBind, created: created, owner: owner)
     }
 
     /// What is left of the recorded hook: the processes of its group that
