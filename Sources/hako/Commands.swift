@@ -150,11 +150,11 @@ let commands: [Command] = [
             source = path == "-" ? "resources (stdin)" : path
         }
         let flags = UpdateFlag.allCases.compactMap { f in a[f.name].map { (f, $0) } }
-        let resources: Resources
-        do { resources = try Runtime.updateResources(file: file, flags: flags) } catch let e as SpecError {
+        let resources: Resources, document: JSON
+        do { (resources, document) = try Runtime.updateResources(file: file, flags: flags) } catch let e as SpecError {
             throw SpecError(e.path, e.reason, document: source)
         }
-        try rt.update(id: a.id("update"), resources: resources, source: source)
+        try rt.update(id: a.id("update"), resources: resources, document: document, source: source)
         return 0
     },
     Command(name: "events", synopsis: "events [--stats] [--interval DURATION] ID",

@@ -146,3 +146,16 @@ values() {
         esac
     done
 }
+
+# The kept config.json is exec's copy and what a restore brings back: left
+# stale by update, it would undo the update. runc rewrites its own config.
+@test "update refreshes the kept config.json member by member and leaves the device rules" {
+    bundle hako '.linux.resources.pids.limit = 100 | .linux.resources.memory.reservation = 33554432'
+    rt_hako create --bundle "$T/hako" "$NAME" </dev/null >/dev/null
+    rt_hako update --pids-limit 42 --memory 64m "$NAME"
+    kept=$T/hako-state/$NAME/config.json
+    [ "$(jq .linux.resources.pids.limit "$kept")" = 42 ]
+    [ "$(jq .linux.resources.memory.limit "$kept")" = 67108864 ]
+    [ "$(jq .linux.resources.memory.reservation "$kept")" = 33554432 ]
+    [ "$(jq -c .linux.resources.devices "$kept")" = "$(jq -c .linux.resources.devices "$T/hako/config.json")" ]
+}

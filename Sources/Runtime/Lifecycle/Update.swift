@@ -80,8 +80,8 @@ public enum UpdateFlag: CaseIterable {
 }
 
 extension Runtime {
-    /// Builds the resources from a LinuxResources document and flags.
-    public static func updateResources(file: JSON?, flags: [(UpdateFlag, String)]) throws -> Resources {
+    /// The LinuxResources document a file and flags make, and what it says.
+    public static func updateResources(file: JSON?, flags: [(UpdateFlag, String)]) throws -> (Resources, JSON) {
         var json = file ?? .object([])
         guard case .object = json else { throw SpecError("resources", "must be an object, not \(json.typeName)") }
         for (flag, text) in flags {
@@ -90,11 +90,11 @@ extension Runtime {
             inner.set(member, try flag.value(text))
             json.set(object, inner)
         }
-        return try Resources(Field(json, path: ""))
+        return (try Resources(Field(json, path: "")), json)
     }
 
     /// `source` names the document in errors ("--resources FILE", "flags").
-    public func update(id: String, resources: Resources, source: String) throws {
+    public func update(id: String, resources: Resources, document: JSON, source: String) throws {
         let dir = try store.openLocked(id: id)
         defer { dir.unlock() }
         let s = try dir.read()
@@ -113,5 +113,35 @@ extension Runtime {
         } catch let e as SpecError {
             throw SpecError(e.path, e.reason, document: source)
         }
+        keepUpdated(document, in: dir)
+    }
+
+    /// The kept config.json (exec's copy, and what a restore would bring
+    /// back) takes the new values, member by member, as runc's update
+    /// rewrites its own config; left stale, it would undo the update.
+    /// Device rules stay as create set them, as in the cgroup.
+    func keepUpdated(_ document: JSON, in dir: ContainerDir) {
+        do {
+            var config = try JSON.parse(try Files.read("config.json", at: dir.fd))
+            var linux = config["linux"] ?? .object([])
+            var update = document
+            update.set("devices", nil)
+            linux.set("resources", (linux["resources"] ?? .object([])).merging(update))
+            config.set("linux", linux)
+            try dir.keepConfig(Array(config.serialized().utf8))
+        } catch {
+            logger.warn("the container's resources changed, but its kept config.json still has the old values: \(error)")
+        }
+    }
+}
+
+extension JSON {
+    /// `other`'s members over these, objects merged member by member,
+    /// anything else replaced.
+    func merging(_ other: JSON) -> JSON {
+        guard case .object = self, case .object(let members) = other else { return other }
+        var merged = self
+        for (key, value) in members { merged.set(key, (self[key] ?? .null).merging(value)) }
+        return merged
     }
 }
