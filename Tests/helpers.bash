@@ -77,11 +77,17 @@ setup_template() {
     HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" "$@" >/dev/null
 }
 
+# skip_if_unmet: in setup, skips each test when setup_file's requires
+# found something missing.
+skip_if_unmet() {
+    [ -z "${HAKO_UNMET:-}" ] || skip "$HAKO_UNMET"
+}
+
 # setup_test PREFIX: skips if setup_file found something missing; $T, this
 # test's temporary directory (/tmp/hako-PREFIX.XXXXXX), and $NAME,
 # PREFIX-<test number>-<bats pid>, which names its containers and cgroups.
 setup_test() {
-    [ -z "${HAKO_UNMET:-}" ] || skip "$HAKO_UNMET"
+    skip_if_unmet
     T=$(mktemp -d "/tmp/hako-$1.XXXXXX")
     NAME=$1-$BATS_TEST_NUMBER-$$
 }
