@@ -3,7 +3,14 @@
 # sysctl, seccomp, masked and read-only paths. Each test quotes the
 # sentence it checks.
 
-load helpers
+load "$BATS_TEST_DIRNAME/../Tests/helpers"
+
+# Each test gets a fresh copy of the busybox bundle and a private state
+# root; its container's cgroup is /hako-test/conf-<n>, and everything a test
+# makes is removed in teardown, also when it fails.
+setup_file() { setup_template true; }
+setup() { setup_test conf; setup_bundle; }
+teardown() { teardown_test; }
 
 ns_of() { readlink "/proc/$1/ns/$2"; }
 

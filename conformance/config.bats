@@ -2,7 +2,14 @@
 # runtime-spec config.md: root, mounts, process, hostname, annotations.
 # Each test quotes the sentence it checks.
 
-load helpers
+load "$BATS_TEST_DIRNAME/../Tests/helpers"
+
+# Each test gets a fresh copy of the busybox bundle and a private state
+# root; its container's cgroup is /hako-test/conf-<n>, and everything a test
+# makes is removed in teardown, also when it fails.
+setup_file() { setup_template true; }
+setup() { setup_test conf; setup_bundle; }
+teardown() { teardown_test; }
 
 @test "config.md root.path: the container's root filesystem is the bundle's rootfs" {
     echo marker-$$ > "$B/rootfs/marker"

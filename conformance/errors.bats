@@ -5,7 +5,14 @@
 # logging)." Each failing create below must exit 1, name the config.json
 # field, and leave no state, cgroup, mount or process behind.
 
-load helpers
+load "$BATS_TEST_DIRNAME/../Tests/helpers"
+
+# Each test gets a fresh copy of the busybox bundle and a private state
+# root; its container's cgroup is /hako-test/conf-<n>, and everything a test
+# makes is removed in teardown, also when it fails.
+setup_file() { setup_template true; }
+setup() { setup_test conf; setup_bundle; }
+teardown() { teardown_test; }
 
 # fails_cleanly FIELD: create fails naming FIELD and leaves nothing.
 fails_cleanly() {

@@ -3,8 +3,14 @@
 # when, where and with what each of the six hooks runs, and what a failing
 # hook does. Each test quotes the sentence it checks.
 
-load helpers
-load ../Tests/lib/wait-pids
+load "$BATS_TEST_DIRNAME/../Tests/helpers"
+
+# Each test gets a fresh copy of the busybox bundle and a private state
+# root; its container's cgroup is /hako-test/conf-<n>, and everything a test
+# makes is removed in teardown, also when it fails.
+setup_file() { setup_template true; }
+setup() { setup_test conf; setup_bundle; }
+teardown() { teardown_test; }
 
 # Each check stands on its own line: bats stops at a failing command, but
 # not at a failing left side of &&.

@@ -2,7 +2,14 @@
 # runtime-spec runtime.md: the state of a container and the lifecycle
 # operations. Each test quotes the sentence it checks.
 
-load helpers
+load "$BATS_TEST_DIRNAME/../Tests/helpers"
+
+# Each test gets a fresh copy of the busybox bundle and a private state
+# root; its container's cgroup is /hako-test/conf-<n>, and everything a test
+# makes is removed in teardown, also when it fails.
+setup_file() { setup_template true; }
+setup() { setup_test conf; setup_bundle; }
+teardown() { teardown_test; }
 
 @test "runtime.md state: ociVersion, id, status, pid and bundle are REQUIRED; annotations come from config.json" {
     cfg '.annotations = {"org.example.key": "value"}'

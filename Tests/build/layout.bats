@@ -3,11 +3,11 @@
 # (bench/RESULTS.md): static, linked by lld, with hako's functions laid out
 # in the order Sources/hako/hako.order gives (scripts/hot-functions/order).
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    HAKO=${HAKO:-$ROOT/.build/release/hako}
     ORDER=$ROOT/Sources/hako/hako.order
-    command -v nm readelf >/dev/null || { echo "nm and readelf are required: apt-get install binutils" >&2; return 1; }
+    requires nm readelf
     # By address: a function's line number is its rank in the text.
     nm -n "$HAKO" | awk '$2 ~ /^[tTwW]$/ { print $1, $3 }' > "$BATS_TEST_TMPDIR/functions"
 }

@@ -2,8 +2,13 @@
 # runc's command line as engines and test authors use it: each case runs on
 # hako and on runc (same bundle, own cgroup) and must give the same result.
 
-load helpers
-load ../lib/wait-pids
+load "$BATS_TEST_DIRNAME/../helpers"
+
+# runc gets a private --root and an absolute cgroupsPath under /hako-test
+# (runc_bundle), never the host's default cgroup.
+setup_file() { setup_template true; }
+setup() { setup_test conf; setup_bundle; }
+teardown() { teardown_test; }
 
 # both CMD...: runs `hk CMD` and `rc CMD` with the container id "c"; their
 # statuses in $hs and $rs, outputs in $ho and $ro.
@@ -14,7 +19,7 @@ both() {
 }
 
 start_both() {
-    need_runc
+    requires runc
     args sleep 1000
     runc_bundle
     hk run -d --bundle "$B" c
@@ -50,7 +55,7 @@ start_both() {
 }
 
 @test "an unknown command exits 3, with or without -h, as runc does" {
-    need_runc
+    requires runc
     both foo -h
     [ "$hs" = 3 ]
     [ "$rs" = 3 ]
@@ -134,7 +139,7 @@ start_both() {
 }
 
 @test "run --keep leaves the stopped container for state and delete" {
-    need_runc
+    requires runc
     args sh -c 'exit 3'
     runc_bundle
     run hk run --keep --bundle "$B" c
@@ -150,7 +155,7 @@ start_both() {
 }
 
 @test "run -d into an already frozen cgroup is refused, as runc does, instead of hanging" {
-    need_runc
+    requires runc
     args sleep 1000
     runc_bundle
     for who in hk rc; do
@@ -171,7 +176,7 @@ start_both() {
 }
 
 @test "a namespace with \"path\": \"\" is new, and lo is up in a new network namespace, as on runc" {
-    need_runc
+    requires runc
     args sh -c 'ip link show lo | head -1'
     cfg '.linux.namespaces |= map(if .type=="network" then .path="" else . end)'
     runc_bundle
@@ -184,7 +189,7 @@ start_both() {
 }
 
 @test "a hook without env inherits the runtime's environment (PATH), as on runc; env [] is empty" {
-    need_runc
+    requires runc
     args true
     cfg '.hooks.prestart=[{"path":"/bin/sh","args":["sh","-c","echo \"$PATH\" > \"$0\"", "'"$T"'/inherit"]},
                           {"path":"/bin/sh","args":["sh","-c","env | grep -c . > \"$0\"; true", "'"$T"'/empty"],"env":[]}]'

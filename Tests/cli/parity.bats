@@ -4,13 +4,17 @@
 # or, where hako follows the spec instead, asserts both results and
 # docs/runc-parity.md says why.
 
-load helpers
+load "$BATS_TEST_DIRNAME/../helpers"
 
-# helpers' teardown, after detaching a loop device a test made.
-eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
+# runc gets a private --root and an absolute cgroupsPath under /hako-test
+# (runc_bundle), never the host's default cgroup.
+setup_file() { setup_template true; }
+setup() { setup_test conf; setup_bundle; }
+
+# The shared teardown, after detaching a loop device a test made.
 teardown() {
     if [ -n "${LOOP:-}" ]; then losetup -d "$LOOP" 2>/dev/null; fi
-    helpers_teardown
+    teardown_test
 }
 
 # create_on WHO ID: `create` on the runtime WHO (hk or rc) with its own bundle.
@@ -21,7 +25,7 @@ create_on() {
 
 # run_both ID: `run` in the foreground on both; statuses $hs/$rs, outputs $ho/$ro.
 run_both() {
-    need_runc
+    requires runc
     rm -rf "$T/runc-$NAME"
     runc_bundle
     run hk run --bundle "$B" "$1" </dev/null; hs=$status; ho=$output
@@ -102,7 +106,7 @@ run_both() {
 }
 
 @test "SIGTERM (and HUP, INT, QUIT) to a created container stops it, as on runc; start then fails on both" {
-    need_runc
+    requires runc
     args true
     runc_bundle
     for sig in TERM HUP INT QUIT; do
@@ -229,7 +233,7 @@ userns() {
 }
 
 @test "update with device rules leaves the container's rules as they are, as runc does; the rest applies" {
-    need_runc
+    requires runc
     args sleep 1000
     cfg '.linux.devices = [{"path": "/dev/fuse", "type": "c", "major": 10, "minor": 229, "fileMode": 438}]
          | .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
@@ -284,7 +288,7 @@ userns() {
 }
 
 @test "--criu, --rootless and --no-subreaper are accepted and change nothing, as on runc" {
-    need_runc
+    requires runc
     args true
     runc_bundle
     for g in "--criu /nonexistent" "--rootless false" "--rootless auto"; do
@@ -317,7 +321,7 @@ userns() {
     args sh -c 'mkdir -p /tmp/p && mount -t proc proc /tmp/p && echo mounted || echo refused'
     cfg '.root.readonly = false | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]
          | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"]'
-    need_runc
+    requires runc
     rm -rf "$T/runc-$NAME"; runc_bundle
     run hk run --no-pivot --bundle "$B" c </dev/null; hs=$status; ho=$output
     run rc run --no-pivot --bundle "$RB" c </dev/null; rs=$status; ro=$output
@@ -347,7 +351,7 @@ joined_pair() {
 @test "joining another container's user namespace: new uts, net and pid namespaces are that namespace's, so hostname, lo and /proc work, as on runc" {
     userns
     args sh -c 'hostname; ip link set lo up && ip -o link show lo | grep -q UP && echo lo-up; ls /proc/1/exe >/dev/null && echo proc; id -u'
-    need_runc
+    requires runc
     rm -rf "$T/runc-$NAME"; runc_bundle
     joined_pair hk; hs=$js; ho=$jo
     joined_pair rc; rs=$js; ro=$jo

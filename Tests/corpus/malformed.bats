@@ -8,13 +8,14 @@
 # malformed for `run`, which relays it (Tests/terminal covers its refusals).
 # The configs double as fuzzing seeds.
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "the corpus creates real containers and needs root" >&2; return 1; }
-    export RFS=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$RFS" true >/dev/null
+    setup_template true || return
+    export RFS=$TEMPLATE
 }
+
+setup() { skip_if_unmet; }
 
 leftovers() { # NAME: anything a failed run could leave, one per line
     ls "$STATE" 2>/dev/null | grep -v '^@'

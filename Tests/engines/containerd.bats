@@ -4,13 +4,13 @@
 # and socket live in a temporary directory, started and stopped here, and an
 # image imported from an OCI tarball built from the test rootfs with umoci.
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
+    requires root containerd umoci script || return 0
+    require_hako
     export T=$(mktemp -d /tmp/hako-containerd.XXXXXX)
-    local root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$root/.build/release/hako}
-    [ -x "$HAKO" ] || { echo "no hako at $HAKO: swift build -c release" >&2; return 1; }
-    command -v containerd ctr umoci script >/dev/null || { echo "containerd, umoci and script are required: apt-get install containerd umoci bsdutils" >&2; return 1; }
-    HAKO=$HAKO "$root/scripts/busybox-bundle" "$T/bundle" true >/dev/null
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$T/bundle" true >/dev/null
     umoci init --layout "$T/oci"
     umoci new --image "$T/oci:latest"
     umoci insert --image "$T/oci:latest" "$T/bundle/rootfs" / >/dev/null
@@ -31,7 +31,10 @@ CONF
     ctr --address "$T/containerd.sock" image import --base-name localhost/busybox "$T/image.tar" >/dev/null
 }
 
+setup() { skip_if_unmet; }
+
 teardown_file() {
+    [ -n "${T:-}" ] || return 0
     for t in $(c task ls -q 2>/dev/null); do c task kill -s SIGKILL "$t" 2>/dev/null; c task delete -f "$t" 2>/dev/null; done
     for x in $(c container ls -q 2>/dev/null); do c container rm "$x" 2>/dev/null; done
     if [ -f "$T/containerd.pid" ] && kill "$(cat "$T/containerd.pid")"; then sleep 0.5; fi

@@ -12,13 +12,11 @@
 # Each pod's cgroup parent is under /hako-test/cri-<pid>.
 # Exec and Attach streaming are not tested: ExecSync only.
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
-    export T=$(mktemp -d /tmp/hako-cri.XXXXXX)
-    local root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$root/.build/release/hako}
-    [ -x "$HAKO" ] || { echo "no hako at $HAKO: swift build -c release" >&2; return 1; }
-    command -v containerd ctr runc umoci gcc jq >/dev/null || {
-        echo "containerd, runc, umoci, gcc and jq are required: apt-get install containerd runc umoci gcc jq" >&2; return 1; }
+    requires root containerd runc umoci gcc jq || return 0
+    require_hako
     # Debian's python3, where python3-grpcio and python3-grpc-tools put the
     # modules, rather than whatever python3 is first on PATH (a pyenv or
     # venv one lacks them); $PYTHON chooses another.
@@ -28,14 +26,18 @@ setup_file() {
     fi
     export PYTHON
     "$PYTHON" -c 'import grpc, grpc_tools' 2>/dev/null || {
-        echo "$PYTHON lacks the grpc and grpc_tools modules: apt-get install python3-grpcio python3-grpc-tools (or set PYTHON)" >&2; return 1; }
+        export HAKO_UNMET="$PYTHON lacks the grpc and grpc_tools modules: apt-get install python3-grpcio python3-grpc-tools (or set PYTHON)"; return 0; }
+    export T=$(mktemp -d /tmp/hako-cri.XXXXXX)
     mkdir "$T/gen"
     "$PYTHON" -m grpc_tools.protoc -I "$BATS_TEST_DIRNAME/cri" --python_out="$T/gen" --grpc_python_out="$T/gen" cri.proto
     export CRI_GEN=$T/gen CRI_DIR=$T/cri CRI_CGROUP=/hako-test/cri-$$
     "$BATS_TEST_DIRNAME/cri/start" "$CRI_DIR" "$HAKO"
 }
 
+setup() { skip_if_unmet; }
+
 teardown_file() {
+    [ -n "${T:-}" ] || return 0
     "$BATS_TEST_DIRNAME/cri/stop" "$CRI_DIR"
     # The pods' cgroup parents are kubelet's to remove, so ours to.
     for d in /sys/fs/cgroup/*"$CRI_CGROUP" /sys/fs/cgroup"$CRI_CGROUP"; do

@@ -5,15 +5,14 @@
 # exec-root and socket, cgroupfs under /hako-test, no bridge, no iptables),
 # with an image imported from the busybox rootfs: no registry.
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
+    requires root docker || return 0
+    require_hako
     export T=$(mktemp -d /tmp/hako-docker.XXXXXX)
-    local root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$root/.build/release/hako}
-    [ -x "$HAKO" ] || { echo "no hako at $HAKO: swift build -c release" >&2; return 1; }
-    command -v dockerd docker containerd runc script >/dev/null || {
-        echo "dockerd, docker, containerd, runc and script are required: apt-get install docker.io runc bsdutils" >&2; return 1; }
     "$BATS_TEST_DIRNAME/docker-start" "$T/docker" "$HAKO"
-    HAKO=$HAKO "$root/scripts/busybox-bundle" "$T/bundle" true >/dev/null
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$T/bundle" true >/dev/null
     mkdir -p "$T/bundle/rootfs/home/app"
     printf 'app:x:1000:1000::/home/app:/bin/sh\n' >> "$T/bundle/rootfs/etc/passwd"
     printf 'echo not executable\n' > "$T/bundle/rootfs/notexec"
@@ -22,11 +21,15 @@ setup_file() {
 }
 
 teardown_file() {
+    [ -n "${T:-}" ] || return 0
     "$BATS_TEST_DIRNAME/docker-stop" "$T/docker"
     rm -rf "$T"
 }
 
+setup() { skip_if_unmet; }
+
 teardown() {
+    [ -n "${T:-}" ] || return 0
     local ids=$(d ps -aq)
     [ -z "$ids" ] || d rm -f $ids >/dev/null 2>&1 || true
 }

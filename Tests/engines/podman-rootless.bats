@@ -6,12 +6,11 @@
 # is "root" without any host privilege and cannot create cgroups (cgroup v1).
 # The user, its files and its /etc/subuid lines are removed afterwards.
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
-    local root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$root/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "the harness needs root to create the test user" >&2; return 1; }
-    command -v podman conmon newuidmap setpriv useradd >/dev/null || {
-        echo "needs podman, conmon, uidmap, util-linux and passwd" >&2; return 1; }
+    # root to create the test user
+    requires root podman newuidmap setpriv useradd || return 0
     export U=hakorl$$
     export T=$(mktemp -d /tmp/hako-podman-rootless.XXXXXX)
     chmod 755 "$T"
@@ -40,13 +39,16 @@ runtime_supports_json = ["crun", "runc", "hako"]
 hako = ["$T/hako"]
 CONF
     chmod 644 "$T/containers.conf"
-    HAKO=$HAKO "$root/scripts/busybox-bundle" "$T/bundle" true >/dev/null
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$T/bundle" true >/dev/null
     tar -C "$T/bundle/rootfs" -c . > "$T/rootfs.tar"
     chmod 644 "$T/rootfs.tar"
     as_user podman import "$T/rootfs.tar" localhost/busybox >/dev/null
 }
 
+setup() { skip_if_unmet; }
+
 teardown_file() {
+    [ -n "${T:-}" ] || return 0
     as_user podman rm -af -t 0 >/dev/null 2>&1 || true
     as_user podman system reset -f >/dev/null 2>&1 || true
     # Processes of the user (podman's pause process) end with it.

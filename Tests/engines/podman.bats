@@ -4,12 +4,12 @@
 # storage, an image imported from the test rootfs (no registry is reachable
 # here) and --network none (no netavark bridges left behind).
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
+    requires root podman || return 0
+    require_hako
     export T=$(mktemp -d /tmp/hako-podman.XXXXXX)
-    local root=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$root/.build/release/hako}
-    [ -x "$HAKO" ] || { echo "no hako at $HAKO: swift build -c release" >&2; return 1; }
-    command -v podman conmon >/dev/null || { echo "podman and conmon are required: apt-get install podman conmon" >&2; return 1; }
     # Root lacks CAP_SYS_RESOURCE on these machines: podman's default
     # ulimits (nofile and nproc at the maximum) would make every create fail.
     cat > "$T/containers.conf" <<CONF
@@ -24,11 +24,14 @@ runtime_supports_json = ["crun", "runc", "hako"]
 hako = ["$HAKO"]
 CONF
     export CONTAINERS_CONF=$T/containers.conf
-    HAKO=$HAKO "$root/scripts/busybox-bundle" "$T/bundle" true >/dev/null
+    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$T/bundle" true >/dev/null
     tar -C "$T/bundle/rootfs" -c . | podman --root "$T/storage" --runroot "$T/run" import - localhost/busybox >/dev/null
 }
 
+setup() { skip_if_unmet; }
+
 teardown_file() {
+    [ -n "${T:-}" ] || return 0
     podman --root "$T/storage" --runroot "$T/run" rm -af -t 0 >/dev/null 2>&1 || true
     podman --root "$T/storage" --runroot "$T/run" unshare true >/dev/null 2>&1 || true
     umount "$T/storage/overlay" 2>/dev/null || true

@@ -4,30 +4,18 @@
 # LEAK_RUNS (default 200) sets the sequential runs; the README names the
 # 1000-run command.
 
-load ../lib/wait-pids
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
-}
+setup_file() { setup_template sleep 100; }
 
 setup() {
-    T=$(mktemp -d /tmp/hako-cc.XXXXXX)
-    P=cc$BATS_TEST_NUMBER-$$
-    B=$T/bundle
-    cp -a "$TEMPLATE" "$B"
+    setup_test cc
+    P=$NAME
     # All containers of a test share one cgroup parent under the test prefix.
-    jq --arg cg "/hako-test/$P" '.linux.cgroupsPath = $cg' "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
+    setup_bundle "$T/bundle"
 }
 
-teardown() {
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$P* /sys/fs/cgroup/hako-test/$P*; do [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true; done
-    rm -rf "$T"
-}
+teardown() { teardown_test; }
 
 # HAKO_TEST marks hako's environment, which the init shares until it
 # execs; the containers' process.env carries the same mark.

@@ -16,38 +16,19 @@
 # finish the job instead of leaving a running container nobody can delete.
 # The first test runs runc on the same case and checks that answer.
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 1000 >/dev/null
-}
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup() {
-    T=$(mktemp -d /tmp/hako-dmg.XXXXXX)
-    NAME=dmg-$BATS_TEST_NUMBER-$$
-}
-
-teardown() {
-    # Whatever a failed test left: this test's marked processes, then its cgroups.
-    for p in $(own_pids); do kill -KILL "$p" 2>/dev/null || true; done
-    for rt in hako runc; do
-        for id in $(rt_$rt list -q 2>/dev/null); do rt_$rt delete --force "$id" >/dev/null 2>&1 || true; done
-    done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME* /sys/fs/cgroup/hako-test/$NAME*; do
-        [ -d "$d" ] || continue
-        for i in $(seq 100); do rmdir "$d" 2>/dev/null && break; sleep 0.1; done
-    done
-    rm -rf "$T"
-}
+setup_file() { setup_template sleep 1000; }
+setup() { setup_test dmg; }
+# Whatever a failed test left: this test's marked processes, its
+# containers, then its cgroups.
+teardown() { teardown_test; }
 
 # The mark is in hako's environment (the init shares it until exec) and in
 # the container's process.env.
 rt_hako() { HAKO_TEST=$NAME "$HAKO" --root "$T/hako-state" "$@"; }
 rt_runc() { HAKO_TEST=$NAME runc --root "$T/runc-state" "$@"; }
 
-own_pids() { grep -l -s -F -x -z -e "HAKO_TEST=$NAME" /proc/[0-9]*/environ | cut -d/ -f3; }
 own_cgroups() { ls -d /sys/fs/cgroup/*/hako-test/$NAME-$1 /sys/fs/cgroup/hako-test/$NAME-$1 2>/dev/null || true; }
 
 # bundle RT JQ-FILTER: runtime RT's bundle, in cgroup /hako-test/$NAME-RT.

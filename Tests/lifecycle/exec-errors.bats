@@ -7,31 +7,17 @@
 # or "no such file or directory" is 127, "permission denied" or "operation
 # not permitted" 126. runc's exec exits 255 when the process cannot start.
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
+    setup_template sleep 100 || return
+    [ -z "${HAKO_UNMET:-}" ] || return 0
     printf 'echo not executable\n' > "$TEMPLATE/rootfs/notexec"
     mkdir -p "$TEMPLATE/rootfs/adir"
 }
 
-setup() {
-    T=$(mktemp -d /tmp/hako-exe.XXXXXX)
-    NAME=exe-$BATS_TEST_NUMBER-$$
-}
-
-teardown() {
-    for rt in hako runc; do
-        for id in $(rt_$rt list -q 2>/dev/null); do rt_$rt delete --force "$id" >/dev/null 2>&1 || true; done
-        for d in /sys/fs/cgroup/*/hako-test/$NAME-$rt /sys/fs/cgroup/hako-test/$NAME-$rt; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-    done
-    rm -rf "$T"
-}
-
-rt_hako() { "$HAKO" --root "$T/hako-state" "$@"; }
-rt_runc() { runc --root "$T/runc-state" "$@"; }
+setup() { setup_test exe; }
+teardown() { teardown_test; }
 
 # The status, and the runtime's words from `exec: "` on (runc's quoting
 # escapes its message's quotes, unescaped here).

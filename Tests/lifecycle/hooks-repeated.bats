@@ -11,38 +11,16 @@
 # HOOK_OBSERVE=FILE only tallies the outcomes into FILE, to run the same
 # cases with another runtime: HAKO=$(command -v runc) HOOK_OBSERVE=/tmp/runc.txt bats ...
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" true >/dev/null
+    setup_template true || return
     head -c 153600 /dev/zero | base64 -w0 > "$BATS_FILE_TMPDIR/big"
     export BIG=$BATS_FILE_TMPDIR/big
 }
 
-setup() {
-    T=$(mktemp -d /tmp/hako-hr.XXXXXX)
-    NAME=hr$BATS_TEST_NUMBER-$$
-    B=$T/bundle
-    cp -a "$TEMPLATE" "$B"
-    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME"
-}
-
-teardown() {
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do
-        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-    done
-    rm -rf "$T"
-}
-
-hk() { "$HAKO" --root "$T/state" "$@"; }
-
-cfg() {
-    local filter=$1; shift
-    jq "$@" "$filter" "$B/config.json" > "$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
-}
+setup() { setup_test hr; setup_bundle "$T/bundle"; }
+teardown() { teardown_test; }
 
 # hook_json WHICH: the hook; none of them reads its stdin.
 hook_json() {

@@ -4,28 +4,12 @@
 # create, with "file name too long"; hako refuses such an id when it reads
 # it (StateStore.validate), in every command, before anything is made.
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 1000 >/dev/null
-}
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup() {
-    T=$(mktemp -d /tmp/hako-ids.XXXXXX)
-    NAME=ids-$BATS_TEST_NUMBER-$$
-    cp -a "$TEMPLATE" "$T/b"
-    jq --arg cg "/hako-test/$NAME" '.linux.cgroupsPath = $cg' "$T/b/config.json" > "$T/c" && mv "$T/c" "$T/b/config.json"
-}
+setup_file() { setup_template sleep 1000; }
+setup() { setup_test ids; setup_bundle "$T/b"; }
+teardown() { teardown_test; }
 
-teardown() {
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-    rm -rf "$T"
-}
-
-hk() { "$HAKO" --root "$T/state" "$@"; }
 id_of() { head -c "$1" /dev/zero | tr '\0' a; }
 
 @test "an id of 255 bytes (NAME_MAX) works through the whole lifecycle" {

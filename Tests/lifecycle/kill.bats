@@ -6,29 +6,11 @@
 # it stops a pod whose process has already exited. Anything else is an
 # "unknown error after kill" and the pod never reaches EXITED.
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
-}
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup() {
-    T=$(mktemp -d /tmp/hako-kill.XXXXXX)
-    NAME=kill-$BATS_TEST_NUMBER-$$
-}
-
-teardown() {
-    for rt in hako runc; do
-        for id in $(rt_$rt list -q 2>/dev/null); do rt_$rt delete --force "$id" >/dev/null 2>&1 || true; done
-        for d in /sys/fs/cgroup/*/hako-test/$NAME-$rt /sys/fs/cgroup/hako-test/$NAME-$rt; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-    done
-    rm -rf "$T"
-}
-
-rt_hako() { "$HAKO" --root "$T/hako-state" "$@"; }
-rt_runc() { runc --root "$T/runc-state" "$@"; }
+setup_file() { setup_template sleep 100; }
+setup() { setup_test kill; }
+teardown() { teardown_test; }
 
 # bundle RT ARG...: a bundle for runtime RT whose process runs ARG..., in
 # its own cgroup /hako-test/$NAME-RT.

@@ -11,31 +11,20 @@
 # released only after the readers are done. runc and crun answered the
 # same `list` in 8-25 ms (issue 21); the target is under 50 ms.
 
-load ../lib/wait-pids
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 1000 >/dev/null
-}
+setup_file() { setup_template sleep 1000; }
 
 setup() {
-    T=$(mktemp -d /tmp/hako-locks.XXXXXX)
-    NAME=locks-$BATS_TEST_NUMBER-$$
+    setup_test locks
     mkfifo "$T/release"
 }
 
 teardown() {
     # A hook still waiting is let go (the writer end opened without blocking).
-    exec {r}<>"$T/release"; echo go >&$r; exec {r}>&-
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME-* /sys/fs/cgroup/hako-test/$NAME-*; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-    rm -rf "$T"
+    if [ -p "${T:-}/release" ]; then exec {r}<>"$T/release"; echo go >&$r; exec {r}>&-; fi
+    teardown_test
 }
-
-hk() { "$HAKO" --root "$T/state" "$@"; }
 
 # bundle NAME JQ-FILTER: a bundle in its own cgroup /hako-test/$NAME-NAME.
 bundle() {

@@ -8,31 +8,12 @@
 # one, as runc 1.2's exec does). Each case also runs on runc. The test makes the
 # child cgroups from the host, as a container with a writable cgroupfs would.
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
-}
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup() {
-    T=$(mktemp -d /tmp/hako-nest.XXXXXX)
-    NAME=nest-$BATS_TEST_NUMBER-$$
-}
+setup_file() { setup_template sleep 100; }
+setup() { setup_test nest; }
+teardown() { teardown_test; }
 
-teardown() {
-    for rt in hako runc; do
-        rt_$rt delete --force "$NAME-$rt" >/dev/null 2>&1 || true
-        for d in /sys/fs/cgroup/*/hako-test/$NAME-$rt /sys/fs/cgroup/hako-test/$NAME-$rt; do
-            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-        done
-    done
-    rm -rf "$T"
-}
-
-rt_hako() { "$HAKO" --root "$T/hako-state" "$@"; }
-rt_runc() { runc --root "$T/runc-state" "$@"; }
 runtimes() { echo hako; command -v runc >/dev/null && echo runc || echo "runc is not installed: hako only" >&3; }
 
 # start RT: a running container of runtime RT, cgroup /hako-test/$NAME-RT.

@@ -8,36 +8,18 @@
 # after a bound (5 s) with the processes that stayed named, exit 1, and the
 # state kept for another try. Every wait here is on the event, bounded.
 
-load ../lib/wait-pids
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 1000 >/dev/null
-}
+setup_file() { setup_template sleep 1000; }
+setup() { setup_test reap; B=$T/bundle; cp -a "$TEMPLATE" "$B"; }
 
-setup() {
-    T=$(mktemp -d /tmp/hako-reap.XXXXXX)
-    NAME=reap-$BATS_TEST_NUMBER-$$
-    B=$T/bundle
-    cp -a "$TEMPLATE" "$B"
-}
-
+# A frozen cgroup is thawed first, or its processes could not die.
 teardown() {
-    for f in /sys/fs/cgroup/freezer/hako-test/$NAME/held/freezer.state; do if [ -e "$f" ]; then echo THAWED > "$f"; fi; done
-    for p in $(own_pids); do kill -KILL "$p" 2>/dev/null || true; done
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do
-        [ -d "$d" ] || continue
-        for i in $(seq 100); do find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null && break; sleep 0.1; done
-    done
-    rm -rf "$T"
+    for f in /sys/fs/cgroup/freezer/hako-test/${NAME:-}/held/freezer.state; do if [ -e "$f" ]; then echo THAWED > "$f"; fi; done
+    teardown_test
 }
 
 hk() { HAKO_TEST=$NAME "$HAKO" --root "$T/state" "$@"; }
-own_pids() { grep -l -s -F -x -z -e "HAKO_TEST=$NAME" /proc/[0-9]*/environ | cut -d/ -f3; }
 own_cgroups() { ls -d /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME 2>/dev/null || true; }
 cfg() { jq --arg cg "/hako-test/$NAME" --arg m "HAKO_TEST=$NAME" ".linux.cgroupsPath = \$cg | .process.env += [\$m] | $1" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"; }
 

@@ -5,30 +5,11 @@
 # and `check` finds what create would refuse. This host's cgroup files are
 # read back: v1 here, v2 in the cgroup v2 guest (scripts/test runs it there).
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
-}
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup() {
-    T=$(mktemp -d /tmp/hako-res.XXXXXX)
-    NAME=res-$BATS_TEST_NUMBER-$$
-}
-
-teardown() {
-    for rt in hako runc; do
-        for id in $(rt_$rt list -q 2>/dev/null); do rt_$rt delete --force "$id" >/dev/null 2>&1 || true; done
-        for d in /sys/fs/cgroup/*/hako-test/$NAME-$rt /sys/fs/cgroup/hako-test/$NAME-$rt; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-    done
-    rm -rf "$T"
-}
-
-rt_hako() { "$HAKO" --root "$T/hako-state" "$@"; }
-rt_runc() { runc --root "$T/runc-state" "$@"; }
-need_runc() { command -v runc >/dev/null || skip "runc is not installed: the comparison needs it"; }
+setup_file() { setup_template sleep 100; }
+setup() { setup_test res; }
+teardown() { teardown_test; }
 
 # bundle RT JQ-FILTER: a bundle for runtime RT in cgroup /hako-test/$NAME-RT.
 bundle() {
@@ -62,7 +43,7 @@ values() {
 }
 
 @test "zeros are unset: create with Docker's resources gives the kernel's defaults, as runc" {
-    need_runc
+    requires runc
     for rt in hako runc; do
         bundle $rt "$ZEROS"
         rt_$rt create --bundle "$T/$rt" "$NAME" </dev/null >/dev/null
@@ -86,7 +67,7 @@ values() {
 }
 
 @test "update with Docker's payload: the memory limit changes, nothing else, as runc" {
-    need_runc
+    requires runc
     payload='{"memory": {"limit": 67108864, "reservation": 0, "swap": 134217728, "kernel": 0, "kernelTCP": 0},
       "cpu": {"shares": 0, "quota": 0, "period": 0, "realtimeRuntime": 0, "realtimePeriod": 0, "cpus": "", "mems": ""},
       "pids": {"limit": 0}, "blockIO": {"weight": 0}}'

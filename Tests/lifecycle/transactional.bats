@@ -3,19 +3,12 @@
 # midway is removable with delete --force. HAKO_FAIL_AT names the step to
 # fail (the "step" lines of --trace); every step is tried in turn.
 
-load ../lib/wait-pids
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sleep 100 >/dev/null
-}
+setup_file() { setup_template sleep 100; }
 
 setup() {
-    T=$(mktemp -d /tmp/hako-tx.XXXXXX)
-    NAME=tx-$BATS_TEST_NUMBER-$$
+    setup_test tx
     B=$T/$NAME
     cp -a "$TEMPLATE" "$B"
     jq --arg cg "/hako-test/$NAME" --arg m "$T/hook-ran" '.linux.cgroupsPath = $cg
@@ -26,11 +19,7 @@ setup() {
         "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"
 }
 
-teardown() {
-    for id in $("$HAKO" --root "$T/state" list -q 2>/dev/null); do "$HAKO" --root "$T/state" delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-    rm -rf "$T"
-}
+teardown() { teardown_test; }
 
 # HAKO_TEST marks hako's environment, which the init shares until it
 # execs; the container's process.env and the hook's env carry the same mark.

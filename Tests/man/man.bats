@@ -3,11 +3,9 @@
 # without groff warnings, every command of `hako --help` has one, and each
 # page's SYNOPSIS is what `hako COMMAND --help` prints.
 
-setup() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    HAKO=${HAKO:-$ROOT/.build/release/hako}
-    command -v man groff >/dev/null || { echo "man and groff are required: apt-get install man-db groff-base" >&2; return 1; }
-}
+load "$BATS_TEST_DIRNAME/../helpers"
+
+setup() { requires man groff; }
 
 commands() { "$HAKO" --help | awk '/^commands:/ {on=1; next} /^$/ {on=0} on {print $1}'; }
 

@@ -5,17 +5,10 @@
 # sysfs and devices are bound from the host; no cgroup can be made, so none is.
 # The harness is root only to set up and to switch to uid 65534 (setpriv).
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "the harness needs root to switch to uid 65534" >&2; return 1; }
-    for t in setpriv newuidmap newgidmap jq; do
-        command -v $t >/dev/null || { echo "rootless tests need $t (apt-get install util-linux uidmap jq)" >&2; return 1; }
-    done
-    if ! setpriv --reuid 65534 --regid 65534 --clear-groups unshare -U true 2>/dev/null; then
-        echo "this kernel refuses user namespaces to unprivileged users: rootless cannot be tested here" >&2
-        return 1
-    fi
+    requires root setpriv newuidmap newgidmap jq userns || return 0
     # Every path uid 65534 walks must be open to it: hako runs from a copy,
     # since the checkout may lie under a directory closed to others.
     export BIN=$(mktemp -d /tmp/hako-rootless-bin.XXXXXX)
@@ -25,17 +18,15 @@ setup_file() {
     HAKO=$BIN/hako
     [ -r "$HAKO" ] && [ -x "$HAKO" ] && setpriv --reuid 65534 --regid 65534 --clear-groups "$HAKO" --version >/dev/null || {
         echo "uid 65534 cannot run $HAKO (a directory on the way is closed to others)" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" true >/dev/null
+    setup_template true
     rm "$TEMPLATE/config.json"
 }
 
-teardown_file() { rm -rf "$BIN"; }
+teardown_file() { if [ -n "${BIN:-}" ]; then rm -rf "$BIN"; fi; }
 
 setup() {
-    T=$(mktemp -d /tmp/hako-rootless.XXXXXX)
+    setup_test rootless
     chmod 755 "$T"
-    NAME=rootless-$BATS_TEST_NUMBER-$$
     B=$T/$NAME
     cp -a "$TEMPLATE" "$B"
     mkdir -m 700 "$T/run"
@@ -47,19 +38,19 @@ setup() {
 }
 
 teardown() {
+    [ -n "${T:-}" ] || return 0
     for id in $(as_user "$HAKO" list -q 2>/dev/null); do as_user "$HAKO" delete --force "$id" >/dev/null 2>&1 || true; done
     for f in subuid subgid; do
         if [ -n "$SUBUID_SAVED" ]; then
             if [ -e "$T/$f.saved" ]; then cp -p "$T/$f.saved" /etc/$f; else rm -f /etc/$f; fi
         fi
     done
-    rm -rf "$T"
+    teardown_test
 }
 
 as_user() { XDG_RUNTIME_DIR=$T/run setpriv --reuid 65534 --regid 65534 --clear-groups "$@"; }
 hk() { as_user "$HAKO" "$@"; }
 cfg() { local f=$1; shift; jq "$@" "$f" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json" && chown 65534:65534 "$B/config.json"; }
-args() { cfg '.process.args = $a' --argjson a "$(for x in "$@"; do printf '%s\n' "$x"; done | jq -R . | jq -s -c .)"; }
 
 # Subordinate ids for nobody, for the tests of more than one mapping; the
 # files are put back as they were by teardown.

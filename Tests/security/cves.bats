@@ -14,14 +14,11 @@
 # The attack programs (attacks/*.c) are compiled static with gcc into the
 # test's temporary directory; without gcc and a static libc the tests skip.
 
-load ../lib/wait-pids
+load "$BATS_TEST_DIRNAME/../helpers"
 
 setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" true >/dev/null
+    setup_template true || return
+    [ -z "${HAKO_UNMET:-}" ] || return 0
     export ATTACKS=$BATS_FILE_TMPDIR/attacks
     mkdir -p "$ATTACKS"
     for src in "$BATS_TEST_DIRNAME"/attacks/*.c; do
@@ -30,26 +27,13 @@ setup_file() {
     done
 }
 
-setup() {
-    T=$(mktemp -d /tmp/hako-cve.XXXXXX)
-    NAME=cve-$BATS_TEST_NUMBER-$$
-    B=$T/$NAME
-    cp -a "$TEMPLATE" "$B"
-    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME"
-}
+setup() { setup_test cve; setup_bundle; }
 
 teardown() {
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME* /sys/fs/cgroup/hako-test/$NAME* /sys/fs/cgroup/unified/hako-test/$NAME*; do
-        [ -d "$d" ] && rmdir "$d" 2>/dev/null || true
-    done
     [ -z "${SWAP_PID:-}" ] || kill "$SWAP_PID" 2>/dev/null || true
-    rm -rf "$T"
+    teardown_test
 }
 
-hk() { "$HAKO" --root "$T/state" "$@"; }
-cfg() { local f=$1; shift; jq "$@" "$f" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"; }
-args() { cfg '.process.args = $a' --argjson a "$(for x in "$@"; do printf '%s\n' "$x"; done | jq -R . | jq -s -c .)"; }
 # Copies an attack program into the rootfs, or skips loudly.
 attack() {
     [ -x "$ATTACKS/$1" ] || skip "cannot build the attack program $1 (gcc -static): $(cat "$ATTACKS/$1.log" 2>/dev/null)"

@@ -4,36 +4,11 @@
 # container's own namespaces, the kernel's "no id". Each case runs under
 # runc too, when it is installed, and must end the same way there.
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" true >/dev/null
-}
+load "$BATS_TEST_DIRNAME/../helpers"
 
-setup() {
-    T=$(mktemp -d /tmp/hako-isolation.XXXXXX)
-    NAME=isolation-$BATS_TEST_NUMBER-$$
-    B=$T/$NAME
-    cp -a "$TEMPLATE" "$B"
-    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME"
-}
-
-teardown() {
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    if command -v runc >/dev/null; then
-        for id in $(runc --root "$T/runc" list -q 2>/dev/null); do
-            runc --root "$T/runc" delete --force "$id" >/dev/null 2>&1 || true
-        done
-    fi
-    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do [ -d "$d" ] && rmdir "$d" 2>/dev/null || true; done
-    rm -rf "$T"
-}
-
-hk() { "$HAKO" --root "$T/state" "$@"; }
-cfg() { local f=$1; shift; jq "$@" "$f" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"; }
-args() { cfg '.process.args = $a' --argjson a "$(for x in "$@"; do printf '%s\n' "$x"; done | jq -R . | jq -s -c .)"; }
+setup_file() { setup_template true; }
+setup() { setup_test isolation; setup_bundle; }
+teardown() { teardown_test; }
 
 # Runs the bundle with hako, then with runc if there is one; both must end
 # with status $1 and print $2 (runc's own error text is not compared).

@@ -8,39 +8,30 @@
 # (Tests/security/README.md has the commands and their results).
 # A test prints one "ESCAPED: ..." line when its attack succeeded.
 
-setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" true >/dev/null
-}
+load "$BATS_TEST_DIRNAME/../helpers"
+
+setup_file() { setup_template true; }
 
 setup() {
-    T=$(mktemp -d /tmp/hako-records.XXXXXX)
-    NAME=rec-$BATS_TEST_NUMBER-$$
-    B=$T/$NAME
-    cp -a "$TEMPLATE" "$B"
-    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME"
+    setup_test rec
+    setup_bundle
     VICTIM_PID=
     VICTIM_CG=
 }
 
+# The shared teardown first: the test's containers are deleted while the
+# victim still runs, as before; then the victim and its cgroup.
 teardown() {
-    for id in $(hk list -q 2>/dev/null); do hk delete --force "$id" >/dev/null 2>&1 || true; done
-    [ -z "$VICTIM_PID" ] || kill -9 "$VICTIM_PID" 2>/dev/null || true
-    [ -z "$VICTIM_PID" ] || wait "$VICTIM_PID" 2>/dev/null || true
+    teardown_test
+    [ -z "${VICTIM_PID:-}" ] || kill -9 "$VICTIM_PID" 2>/dev/null || true
+    [ -z "${VICTIM_PID:-}" ] || wait "$VICTIM_PID" 2>/dev/null || true
     # The cgroups of this test, with whatever a forged cgroupsPath made
     # inside them (deepest first), and the victim's.
     for d in /sys/fs/cgroup/*/hako-test /sys/fs/cgroup/unified/hako-test; do
         [ -d "$d" ] || continue
-        find "$d" -mindepth 1 -depth -type d \( -path "*/$NAME*" -o -path "*forge-$$*" \) -exec rmdir {} + 2>/dev/null || true
+        find "$d" -mindepth 1 -depth -type d \( -path "*/${NAME:-none}*" -o -path "*forge-$$*" \) -exec rmdir {} + 2>/dev/null || true
     done
-    rm -rf "$T"
 }
-
-hk() { "$HAKO" --root "$T/state" "$@"; }
-cfg() { local f=$1; shift; jq "$@" "$f" "$B/config.json" > "$B/c" && mv "$B/c" "$B/config.json"; }
 
 # A sleep of the host's, in a host cgroup that is not the container's: a v1
 # pids cgroup under hako-test (no v1 pids: a cgroup2 one). Its name ends in

@@ -7,33 +7,30 @@
 # Nothing waits by sleeping: every step polls the screen or a file for what
 # it expects, up to a bound.
 
+load "$BATS_TEST_DIRNAME/../helpers"
+
 setup_file() {
-    ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
-    export HAKO=${HAKO:-$ROOT/.build/release/hako}
-    [ -x "$HAKO" ] || { echo "no hako at $HAKO: swift build -c release" >&2; return 1; }
-    [ "$(id -u)" = 0 ] || { echo "these tests create real containers and need root" >&2; return 1; }
-    export TEMPLATE=$BATS_FILE_TMPDIR/template
-    HAKO=$HAKO "$ROOT/scripts/busybox-bundle" "$TEMPLATE" sh >/dev/null
+    setup_template sh || return
+    [ -z "${HAKO_UNMET:-}" ] || return 0
     # What `hako spec` writes: the terminal is on.
     jq '.process.terminal = true' "$TEMPLATE/config.json" > "$TEMPLATE/c" && mv "$TEMPLATE/c" "$TEMPLATE/config.json"
 }
 
 # on RUNTIME: this case runs on hako or runc; skips loudly if what it needs is missing.
 on() {
-    command -v tmux >/dev/null || skip "tmux is not installed: no pty to test the terminal in"
+    requires tmux
     unset TMUX
     RT=$1
     if [ "$RT" = runc ]; then
-        RUNTIME=$(command -v runc) || skip "runc is not installed: the runc half of this case cannot run"
+        requires runc
+        RUNTIME=$RUNC
     else
         RUNTIME=$HAKO
     fi
-    T=$(mktemp -d /tmp/hako-term.XXXXXX)
+    setup_test term
     NAME=term-$BATS_TEST_NUMBER-$RT-$$
-    B=$T/bundle
-    cp -a "$TEMPLATE" "$B"
     # Never the host's default cgroup: runc would land in the shared one.
-    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME"
+    setup_bundle "$T/bundle"
     # rt ARG...: the runtime with a private state root; its pid in $T/pid.
     cat > "$T/rt" <<EOF
 #!/bin/sh
@@ -59,19 +56,11 @@ teardown() {
     [ -n "${T:-}" ] || return 0
     tm kill-server 2>/dev/null || true
     for id in $(rt list -q 2>/dev/null); do rt delete --force "$id" >/dev/null 2>&1 || true; done
-    for d in /sys/fs/cgroup/*/hako-test/$NAME /sys/fs/cgroup/hako-test/$NAME; do
-        [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null || true
-    done
-    rm -rf "$T"
+    teardown_test
 }
 
 rt() { "$RUNTIME" --root "$T/state" "$@"; }
 tm() { tmux -S "$T/tmux.sock" "$@"; }
-
-cfg() {
-    local filter=$1; shift
-    jq "$@" "$filter" "$B/config.json" > "$B/config.json.new" && mv "$B/config.json.new" "$B/config.json"
-}
 
 # type TEXT: types a line in the pane.
 type_line() { tm send-keys -t t -l "$1" && tm send-keys -t t Enter; }
