@@ -318,51 +318,59 @@ enum JSONPath {
         var node = tree
         var rest = Substring(path)
         while !rest.isEmpty {
-            guard case let .object(members) = node,
-                  let m = members.last(where: { rest == $0.0 || rest.hasBytePrefix($0.0 + ".") }) else { return nil }
-            node = m.1
-            rest = rest.dropFirst(min(rest.count, m.0.count + 1))
+            guard case let .object(members) = node, let (k, after) = member(rest, of: members) else { return nil }
+            node = members[k].1
+            rest = after
         }
         return node
     }
 
     /// The tree with the value at `path` (object members only) replaced.
     static func replace(_ path: String, in tree: JSON, with value: JSON) -> JSON? {
-        guard case var .object(members) = tree,
-              let k = members.lastIndex(where: { path == $0.0 || path.hasBytePrefix($0.0 + ".") }) else { return nil }
-        let key = members[k].0
-        if path == key {
+        replace(Substring(path), in: tree, with: value)
+    }
+
+    private static func replace(_ path: Substring, in tree: JSON, with value: JSON) -> JSON? {
+        guard case var .object(members) = tree, let (k, rest) = member(path, of: members) else { return nil }
+        if rest.isEmpty {
             members[k].1 = value
         } else {
-            guard let child = replace(String(path.dropFirst(key.count + 1)), in: members[k].1, with: value) else { return nil }
+            guard let child = replace(rest, in: members[k].1, with: value) else { return nil }
             members[k].1 = child
         }
         return .object(members)
     }
 
+    /// The member a path goes through, one way for value, replace and
+    /// remove: the longest key the path starts with, followed by the end,
+    /// "." or "["; of duplicate keys the last, which is the one that counts
+    /// (JSON's subscript, like Go's decoder in runc). Returns its index and
+    /// the rest of the path, without the ".".
+    static func member(_ path: Substring, of members: [(String, JSON)]) -> (Int, Substring)? {
+        var best: Int? = nil
+        for (k, m) in members.enumerated() where path.hasBytePrefix(m.0) {
+            let after = path.dropFirst(m.0.count)
+            if after.isEmpty || after.first == "." || after.first == "[" {
+                if best == nil || m.0.count >= members[best!].0.count { best = k }
+            }
+        }
+        guard let k = best else { return nil }
+        var rest = path.dropFirst(members[k].0.count)
+        if rest.first == "." { rest = rest.dropFirst() }
+        return (k, rest)
+    }
+
     private static func remove(_ path: Substring, from node: JSON, at here: String, removed: inout (String, Int)?) -> JSON? {
         switch node {
         case let .object(members):
-            // The longest key that the path starts with, followed by the end,
-            // "." or "["; of duplicate keys the last, which is the one that
-            // counts (JSON's subscript, like Go's decoder in runc).
-            var best: Int? = nil
-            for (k, m) in members.enumerated() where path.hasBytePrefix(m.0) {
-                let after = path.dropFirst(m.0.count)
-                if after.isEmpty || after.first == "." || after.first == "[" {
-                    if best == nil || m.0.count >= members[best!].0.count { best = k }
-                }
-            }
-            guard let k = best else { return nil }
+            guard let (k, rest) = member(path, of: members) else { return nil }
             let key = members[k].0
-            var rest = path.dropFirst(key.count)
             var copy = members
             let childPath = here.isEmpty ? key : here + "." + key
             if rest.isEmpty {
                 copy.removeAll { $0.0 == key }
                 return .object(copy)
             }
-            if rest.first == "." { rest = rest.dropFirst() }
             guard let child = remove(rest, from: members[k].1, at: childPath, removed: &removed) else { return nil }
             copy[k].1 = child
             return .object(copy)
