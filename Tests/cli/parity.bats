@@ -361,3 +361,30 @@ joined_pair() {
     [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf 'joined\nlo-up\nproc\n0')" ]
 }
+
+# What isolation's defences (Tests/security/isolation.bats) must still let
+# through, each beside runc: a listed node that a rule allows, and sysctls
+# of the container's own namespaces, set there and not on the host.
+@test "a device node listed in linux.devices is usable once a rule allows it, as on runc" {
+    cfg '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438, "uid": 0, "gid": 0}]
+         | .linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "w"}]'
+    args sh -c '(exec 3>/dev/kmsg) 2>/dev/null && echo open || echo denied'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = open ]
+    [ "$ro" = open ]
+}
+
+@test "namespaced sysctls are set inside the container only, as on runc" {
+    local before
+    before=$(cat /proc/sys/net/ipv4/ping_group_range)
+    cfg '.linux.sysctl = {"net.ipv4.ping_group_range": "0 7", "net/ipv4/ip_unprivileged_port_start": "80", "kernel.shmmni": "1234"}'
+    args cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/shmmni
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$(printf '0\t7\n80\n1234')" ]
+    [ "$ho" = "$ro" ]
+    [ "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$before" ]
+}
