@@ -82,8 +82,12 @@ extension Rootfs {
             }
             let f = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0o600)
             if f < 0 { throw SystemError("create \(path) for a bind mount") }
-            close(f)
-            try sys(hk_mount(path, Rootfs.procPath(parent) + "/" + name, nil, MountFlag.bind, nil), "bind the host's \(path)")
+            defer { close(f) }
+            // Onto the file just made, by its descriptor, not by its name: a
+            // container sharing the rootfs could swap the name for a symlink
+            // after the create, and before pivot_root a symlink resolves in
+            // the host's root (the same race as setOwnerAndMode's).
+            try sys(hk_mount(path, Rootfs.procPath(f), nil, MountFlag.bind, nil), "bind the host's \(path)")
         } catch {
             throw index >= 0 ? SpecError("linux.devices[\(index)]", "\(error)") : error
         }
