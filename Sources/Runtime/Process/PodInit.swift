@@ -93,8 +93,8 @@ extension ContainerInit {
 
     /// The config's procfs mounts, made by the second stage in the root it
     /// stands in; returns the handle on /proc's. There is no procfs yet to
-    /// name the mount point by descriptor (/proc/self/fd/N), so the mount
-    /// goes on the working directory, entered by that descriptor.
+    /// name the mount point by (/proc/self/fd/N), so procfs is made with
+    /// the new mount API and moved onto the mount point's descriptor.
     func mountProcfs(label: String?) throws -> ProcfsHandle? {
         let root = try Rootfs(path: "/", bundle: bundle)
         defer { close(root.rootFD) }
@@ -116,13 +116,32 @@ extension ContainerInit {
 
     func mountProcfs(_ m: Mount, in root: Rootfs, label: String?) throws {
         var opts = try MountOptions(m.options, path: m.path + ".options")
-        if let label { opts.data.append("context=\"\(label)\"") }
+        // fsconfig takes the value as it is: no quotes, unlike mount(2)'s data.
+        if let label { opts.data.append("context=\(label)") }
         let target = try root.makeOrdinary(m)
         defer { close(target) }
-        try sys(fchdir(target), "enter \(m.destination)")
-        defer { _ = chdir("/") }
-        try sys(hk_mount(m.source ?? "proc", ".", "proc", opts.flags, opts.data.isEmpty ? nil : opts.data.joined(by: ",")),
+        let ctx = try sys(hk_fsopen("proc"), "fsopen proc")
+        defer { close(ctx) }
+        try sys(hk_fsconfig_string(ctx, "source", m.source ?? "proc"), "procfs source")
+        for d in opts.data {
+            let kv = d.split(separator: "=", maxSplits: 1)
+            try sys(kv.count == 2 ? hk_fsconfig_string(ctx, String(kv[0]), String(kv[1])) : hk_fsconfig_flag(ctx, d),
+                    "procfs option \(d)")
+        }
+        try sys(hk_fsconfig_create(ctx), "create a procfs")
+        let tree = try sys(hk_fsmount(ctx, ContainerInit.mountAttributes(opts.flags)), "fsmount the procfs")
+        defer { close(tree) }
+        try sys(hk_move_mount(tree, "", target, "", HK_MOVE_MOUNT_F_EMPTY_PATH | HK_MOVE_MOUNT_T_EMPTY_PATH),
                 "mount proc on \(m.destination)")
         try root.applyAfterMount(m.destination, opts)
+    }
+
+    /// mount(2)'s flags as fsmount(2) takes them; relatime is its default.
+    static func mountAttributes(_ flags: UInt) -> UInt64 {
+        let pairs: [(UInt, UInt64)] = [(MountFlag.rdonly, MountAttr.rdonly), (MountFlag.nosuid, MountAttr.nosuid),
+                                       (MountFlag.nodev, MountAttr.nodev), (MountFlag.noexec, MountAttr.noexec),
+                                       (MountFlag.noatime, MountAttr.noatime), (MountFlag.strictatime, MountAttr.strictatime),
+                                       (MountFlag.nodiratime, MountAttr.nodiratime)]
+        return pairs.reduce(0) { flags & $1.0 != 0 ? $0 | $1.1 : $0 }
     }
 }
