@@ -24,7 +24,11 @@
 // A new user namespace with a joined pid namespace is still born in one
 // stage: its first stage would have no rights to join a pid namespace the
 // host's user namespace owns. A joined user namespace is born in one stage
-// too (CloneInside's helper joins the pid namespace for it).
+// too (CloneInside's helper joins the pid namespace for it): its first stage
+// could join a pid namespace that user namespace owns, but the second could
+// not mount procfs after pivot_root, since the kernel lets a user namespace
+// mount one only where a fully visible procfs is already mounted
+// (mount_too_revealing; tried: fsmount fails with EPERM).
 import CNamespaces
 import Glibc
 
