@@ -166,7 +166,7 @@ public struct Runtime {
             rootfsMountBelow: intent.rootfsMountBelow, created: intent.created, owner: intent.owner)
         base.noNewKeyring = options.noNewKeyring
         let (cloned, joinedAtClone) = try cloneInit(spec, cgroup: cgroup, flags: flags, joins: joins, parentEnd: parentEnd,
-                                                 childEnd: childEnd, dir: dir, undo: &undo) {
+                                                    childEnd: childEnd, dir: dir, undo: &undo) {
             ContainerInit(spec: spec, rootfsPath: rootfsPath, bundle: bundle, cgroup: cgroup, sync: SyncChannel(fd: childEnd), fifoPath: fifoPath,
                           // A user namespace is joined by cloneInit's helper, never by the init.
                           consoleSocket: consoleFD, joins: joins.filter { $0.0 != .user }, options: options, hookBase: base,

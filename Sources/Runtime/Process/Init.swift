@@ -27,12 +27,13 @@ struct ContainerInit {
 
     func run() -> Never {
         closeInheritedDescriptors()
+        // A second stage's logger has no file: its descriptor is closed.
+        var me = self
         do {
-            var me = self
             try me.setup()
         } catch {
             // Before ready the runtime is listening; after it, stderr is all there is.
-            if (try? sync.send(.error("\(error)"))) == nil { logger.error("\(error)") }
+            if (try? sync.send(.error("\(error)"))) == nil { me.logger.error("\(error)") }
             _exit(1)
         }
         _exit(127)
