@@ -437,6 +437,10 @@ int hk_fsconfig_string(int ctx, const char *key, const char *value) {
     return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_SET_STRING, key, value, 0);
 }
 int hk_fsconfig_create(int ctx) { return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0); }
+int hk_fsconfig_flag(int ctx, const char *key) {
+    return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_SET_FLAG, key, NULL, 0);
+}
+int hk_fsmount(int ctx, uint64_t attrs) { return (int)syscall(SYS_fsmount, ctx, FSMOUNT_CLOEXEC, (unsigned int)attrs); }
 int hk_fsmount_readonly(int ctx) {
     return (int)syscall(SYS_fsmount, ctx, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
 }

@@ -522,3 +522,36 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     [ "$output" = 0 ] || { echo "ESCAPED: the container wrote to the host's --log file"; return 1; }
     [[ "$got" == *"Operation not permitted"* ]]
 }
+
+# pod-ptrace (issue 36): a container joining another's pid namespace (a pod
+# sharing one process namespace) is seen by that container's processes from
+# the moment its init is cloned. One without a user namespace holding
+# CAP_SYS_PTRACE watches for new pids and opens /proc/PID/root and
+# /proc/PID/cwd: an init cloned straight into the namespace stands there
+# with the host's root and cwd until its pivot_root (hako before, runc 1.1.5
+# and crun 1.8.1 at the first create). hako's init is born in two stages
+# (Process/PodInit.swift): the one the pod can see already stands in the
+# container's root. Both containers share one rootfs, so the racer's own
+# root is the victim's.
+@test "pod-ptrace: creates joining the pid namespace of a container holding CAP_SYS_PTRACE, without a user namespace, never show it the host's root" {
+    attack cwdracer
+    mkdir -p "$B/rootfs/out"
+    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
+    args /cwdracer /out/result
+    second_bundle
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    wait_for "$B/rootfs/out/result"
+    pid=$(hk state "$NAME" | jq -r .pid)
+    cfg2 '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end) | .process.args = ["true"]' --arg p "/proc/$pid/ns/pid"
+    created=0
+    for i in $(seq "${POD_CREATES:-200}"); do
+        hk create --bundle "$B2" "$NAME-b" </dev/null >/dev/null && created=$((created + 1))
+        hk delete --force "$NAME-b" >/dev/null 2>&1 || true
+        if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(cat "$B/rootfs/out/result")"; break; fi
+    done
+    echo "after $i creates ($created created): $(cat "$B/rootfs/out/result")"
+    run grep -c escaped "$B/rootfs/out/result"
+    [ "$output" = 0 ]
+    grep -q ready "$B/rootfs/out/result"
+    [ "$created" = "$i" ]
+}

@@ -184,6 +184,10 @@ int hk_fsconfig_string(int ctx, const char *key, const char *value);
 int hk_fsconfig_create(int ctx);
 /// A detached mount of the context, read-only, nosuid and nodev.
 int hk_fsmount_readonly(int ctx);
+/// An option without a value ("ro"-like), for a procfs made by descriptor (PodInit.swift).
+int hk_fsconfig_flag(int ctx, const char *key);
+/// A detached mount of the context with MOUNT_ATTR_* `attrs`.
+int hk_fsmount(int ctx, uint64_t attrs);
 int hk_execveat(int fd, char *const argv[]);
 /// sendfile(2) of up to len bytes from the current offset of `from`.
 long hk_sendfile(int to, int from, long len);

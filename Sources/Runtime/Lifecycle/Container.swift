@@ -139,6 +139,7 @@ public struct Runtime {
             }
         }
         try Sysctl.validate(spec)
+        try ContainerInit.validatePodMounts(spec)
         try UserNamespace.validateIDs(spec)
     }
 
@@ -165,18 +166,19 @@ public struct Runtime {
             hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
             rootfsBind: intent.rootfsBind, created: intent.created, owner: intent.owner)
         base.noNewKeyring = options.noNewKeyring
-        let (pid, joinedAtClone) = try cloneInit(spec, cgroup: cgroup, flags: flags, joins: joins, parentEnd: parentEnd,
-                                                 childEnd: childEnd, dir: dir, undo: &undo) {
+        let (cloned, joinedAtClone) = try cloneInit(spec, cgroup: cgroup, flags: flags, joins: joins, parentEnd: parentEnd,
+                                                    childEnd: childEnd, dir: dir, undo: &undo) {
             ContainerInit(spec: spec, rootfsPath: rootfsPath, bundle: bundle, cgroup: cgroup, sync: SyncChannel(fd: childEnd), fifoPath: fifoPath,
                           // A user namespace is joined by cloneInit's helper, never by the init.
                           consoleSocket: consoleFD, joins: joins.filter { $0.0 != .user }, options: options, hookBase: base,
                           seccomp: seccomp, logger: logger).run()
         }
         try logger.step("init cloned")
-        var state = try startInit(pid, spec: spec, bundle: bundle, base: base, intent: &intent, cgroup: cgroup,
+        var state = try startInit(cloned, spec: spec, bundle: bundle, base: base, intent: &intent, cgroup: cgroup,
                                   joinedAtClone: joinedAtClone, dir: dir, sync: sync)
-        try awaitReady(pid, spec: spec, state: state, intent: intent, dir: dir, sync: sync)
+        let pid = try awaitReady(cloned, spec: spec, state: state, intent: &intent, dir: dir, sync: sync, undo: &undo)
         try logger.step("init ready")
+        state.pid = pid
         state.pidStartTime = intent.initStartTime
         try dir.write(state)
         try logger.step("state written")
@@ -319,7 +321,8 @@ public struct Runtime {
         // it, by a helper that also joins the pid namespace (JoinedUserNamespace).
         let userJoin = joins.first { $0.0 == .user }?.1
         var ownPid: Int32 = -1
-        if let pidJoin, userJoin == nil {
+        // An init born in two stages joins it itself, once it holds nothing of the host's.
+        if let pidJoin, userJoin == nil, !ContainerInit.bornInTwoStages(linux) {
             ownPid = try sys(open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open /proc/self/ns/pid")
             try sys(hk_setns(pidJoin, NamespaceType.pid.cloneFlag), "join pid namespace")
         }
@@ -438,12 +441,19 @@ public struct Runtime {
         return state
     }
 
-    /// Until the init is ready, running prestart and createRuntime when it asks.
-    func awaitReady(_ pid: Int32, spec: Spec, state: ContainerState, intent: CreateIntent,
-                    dir: ContainerDir, sync: SyncChannel) throws {
-        var intent = intent
+    /// Until the init is ready, running prestart and createRuntime when it
+    /// asks. Returns the init's pid: an init born in two stages sends it.
+    func awaitReady(_ pid: Int32, spec: Spec, state: ContainerState, intent: inout CreateIntent,
+                    dir: ContainerDir, sync: SyncChannel, undo: inout Undo) throws -> Int32 {
+        var pid = pid
+        // The hook recorder below captures it, which an inout cannot be.
+        var working = intent
+        defer { intent = working }
         while true {
             switch try sync.receive() {
+            case let .pid(second)?:
+                pid = try adoptSecondStage(second, first: pid, intent: &working, dir: dir, undo: &undo)
+                continue
             case .hooks?:
                 // prestart predates the creating state (runtime-spec 1.0 ran it
                 // right before start); crun and the validation suite give it
@@ -451,14 +461,14 @@ public struct Runtime {
                 // Each hook is recorded before it runs: a create killed in a
                 // hook leaves a group that delete finds and kills.
                 let record: (Int32) throws -> Void = { hookPid in
-                    intent.hook = (hookPid, ProcessInfo(pid: hookPid)?.startTime ?? 0)
-                    try dir.appendIntent(intent.hookLine)
+                    working.hook = (hookPid, ProcessInfo(pid: hookPid)?.startTime ?? 0)
+                    try dir.appendIntent(working.hookLine)
                 }
                 try HookRunner(state: state.ociJSON(status: .created), started: record).run(spec.hooks.prestart, kind: "prestart")
                 try HookRunner(state: state.ociJSON(status: .creating), started: record).run(spec.hooks.createRuntime, kind: "createRuntime")
-                if intent.hook.pid > 0 {
-                    intent.hook = (0, 0)
-                    try dir.appendIntent(intent.hookLine)
+                if working.hook.pid > 0 {
+                    working.hook = (0, 0)
+                    try dir.appendIntent(working.hookLine)
                 }
                 try logger.step("prestart and createRuntime hooks done")
                 try sync.send(.ok)
@@ -470,6 +480,26 @@ public struct Runtime {
             }
             break
         }
+        return pid
+    }
+
+    /// The real init, cloned by the first stage as our child (PodInit.swift):
+    /// the first stage is reaped, the init recorded and killed on failure.
+    func adoptSecondStage(_ pid: Int32, first: Int32, intent: inout CreateIntent, dir: ContainerDir,
+                          undo: inout Undo) throws -> Int32 {
+        guard pid > 0, pid != first else { throw RuntimeError("the init's first stage sent pid \(pid)") }
+        undo.add {
+            Glibc.kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = retryEINTR { waitpid(pid, &status, 0) }
+        }
+        var status: Int32 = 0
+        _ = retryEINTR { waitpid(first, &status, 0) }
+        intent.initPid = pid
+        intent.initStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
+        try dir.appendIntent(intent.initLine)
+        try logger.step("second stage recorded")
+        return pid
     }
 
     static func reap(_ pid: Int32) -> String {

@@ -22,15 +22,18 @@ struct ContainerInit {
     let hookBase: ContainerState
     /// The compiled linux.seccomp, installed just before execve.
     let seccomp: SeccompFilter?
-    let logger: Logger
+    /// Without its file in an init's second stage (PodInit.swift).
+    var logger: Logger
 
     func run() -> Never {
         closeInheritedDescriptors()
+        // A second stage's logger has no file: its descriptor is closed.
+        var me = self
         do {
-            try setup()
+            try me.setup()
         } catch {
             // Before ready the runtime is listening; after it, stderr is all there is.
-            if (try? sync.send(.error("\(error)"))) == nil { logger.error("\(error)") }
+            if (try? sync.send(.error("\(error)"))) == nil { me.logger.error("\(error)") }
             _exit(1)
         }
         _exit(127)
@@ -51,7 +54,7 @@ struct ContainerInit {
     }
 
     /// The init's steps, in order; each is one function below.
-    func setup() throws {
+    mutating func setup() throws {
         let idmapped = try receiveIdmappedMounts()
         try logger.step("init: go")
         let fifos = try openFifos()
@@ -63,13 +66,26 @@ struct ContainerInit {
         var base = hookBase
         base.pid = ContainerInit.hostPid() ?? 0
         let agent = try connectSeccompAgent()
-        let proc = try buildRootfs(idmapped: idmapped)
+        // Asked of the host's /sys, while it is still in view.
+        let label = mountLabel
+        var proc = try buildRootfs(idmapped: idmapped)
         try logger.step("init: mounts and devices done")
         try runCreateHooks(base)
         try enterRootfs()
         try logger.step("init: pivot_root done")
         let terminal = try openTerminal()
+        if let pidNamespace = podPidNamespace {
+            // Only the second stage, in the joined pid namespace, comes back.
+            base.pid = try cloneSecondStage(into: pidNamespace, keeping: fifos, agent: agent, terminal: terminal)
+            logger = logger.withoutFile()
+            proc = try mountProcfs(label: label)
+        }
         try finishRootfs(proc: proc)
+        try carryOn(base, fifos: fifos, agent: agent, terminal: terminal)
+    }
+
+    /// From the rootfs's completion to exec.
+    func carryOn(_ base: ContainerState, fifos: InitFifos, agent: Int32, terminal: Terminal?) throws {
         guard let process = spec.process else {
             // A container without a process can be created; `start` refuses it.
             try sync.send(.ready)
@@ -92,6 +108,9 @@ struct ContainerInit {
     }
 }
 
+/// exec.fifo's two ends (nil for `run`) and hooks.fifo (-1 without startContainer hooks).
+typealias InitFifos = (exec: (reader: Int32, writer: Int32)?, hooksReport: Int32)
+
 extension ContainerInit {
     /// Idmapped mounts come first, made by hako (IdmappedMounts.swift),
     /// until it says go.
@@ -113,7 +132,7 @@ extension ContainerInit {
     /// root's ownership of the (0600) fifo. hooks.fifo is held open
     /// read-write so that a report written before `start` reads it stays in
     /// the pipe; -1 without startContainer hooks.
-    func openFifos() throws -> (exec: (reader: Int32, writer: Int32)?, hooksReport: Int32) {
+    func openFifos() throws -> InitFifos {
         guard let fifoPath else { return (nil, -1) }
         let r = try sys(open(fifoPath, O_RDONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
         let w = try sys(open(fifoPath, O_WRONLY | O_NONBLOCK | O_CLOEXEC), "open exec fifo")
@@ -180,14 +199,13 @@ extension ContainerInit {
         }
         let rootfs = try Rootfs(path: rootfsPath, bundle: bundle)
         defer { close(rootfs.rootFD) }
-        var mountLabel = linux?.mountLabel
-        if mountLabel != nil, !SecurityLabels.selinuxEnabled {
+        if linux?.mountLabel != nil, !SecurityLabels.selinuxEnabled {
             logger.warn("config.json: linux.mountLabel: SELinux is not enabled on this host; not applied")
-            mountLabel = nil
         }
         let proc = try rootfs.mountAll(spec.mounts, cgroup: cgroup, cgroupNamespace: linux?.namespace(.cgroup) != nil,
                             mountLabel: mountLabel, idmapped: idmapped,
-                            sysfsByBind: linux?.namespace(.user) != nil && linux?.namespace(.network) == nil)
+                            sysfsByBind: linux?.namespace(.user) != nil && linux?.namespace(.network) == nil,
+                            skipProc: podPidNamespace != nil)
         if !Rootfs.bindsDev(spec.mounts) {
             try rootfs.createDevices(linux?.devices ?? [])
             try rootfs.createDevSymlinks()
@@ -197,6 +215,9 @@ extension ContainerInit {
         }
         return proc
     }
+
+    /// linux.mountLabel, when SELinux can apply it.
+    var mountLabel: String? { SecurityLabels.selinuxEnabled ? linux?.mountLabel : nil }
 
     /// prestart and createRuntime run in hako, createContainer here.
     func runCreateHooks(_ base: ContainerState) throws {

@@ -5,6 +5,8 @@
 //   runtime -> init  go        cgroup joined, id maps written: continue
 //   init -> runtime  hooks     mounts done, before pivot_root: run prestart/createRuntime
 //   runtime -> init  ok        hooks done
+//   init -> runtime  pid:N     (an init joining a pid namespace, PodInit.swift)
+//                              its first stage cloned the real init, pid N
 //   init -> runtime  ready     waiting for start
 //   runtime -> init  start     (run only) go ahead and exec
 //   either way       error:... what failed; the sender then exits
@@ -15,6 +17,7 @@ import Glibc
 public enum SyncMessage: Equatable {
     case go, hooks, ok, ready, start
     case mount(Int)
+    case pid(Int32)
     case error(String)
 
     var text: String {
@@ -25,6 +28,7 @@ public enum SyncMessage: Equatable {
         case .ready: return "ready"
         case .start: return "start"
         case let .mount(k): return "mount:\(k)"
+        case let .pid(p): return "pid:\(p)"
         case let .error(m): return "error:" + m
         }
     }
@@ -37,6 +41,7 @@ public enum SyncMessage: Equatable {
         case "ready": self = .ready
         case "start": self = .start
         case _ where text.hasBytePrefix("mount:") && Int(text.dropFirst(6)) != nil: self = .mount(Int(text.dropFirst(6))!)
+        case _ where text.hasBytePrefix("pid:") && Int32(text.dropFirst(4)) != nil: self = .pid(Int32(text.dropFirst(4))!)
         default: self = .error(text.hasBytePrefix("error:") ? String(text.dropFirst(6)) : "unexpected message \(text)")
         }
     }

@@ -106,12 +106,14 @@ public struct Rootfs {
     /// may not mount sysfs (the kernel ties it to the network namespace's
     /// owner), so the host's /sys is bind-mounted there instead, as runc does.
     /// `idmapped`: detached idmapped mounts hako prepared, by index in `mounts`.
+    /// `skipProc`: procfs is left to a process in the container's pid
+    /// namespace, whose pids it shows (PodInit.swift).
     /// Returns a handle on the procfs mounted on /proc, if one was (ProtectedPaths.swift).
     @discardableResult
     func mountAll(_ mounts: [Mount], cgroup: any CgroupDriver, cgroupNamespace: Bool, mountLabel: String? = nil,
-                  idmapped: [Int: Int32] = [:], sysfsByBind: Bool = false) throws -> ProcfsHandle? {
+                  idmapped: [Int: Int32] = [:], sysfsByBind: Bool = false, skipProc: Bool = false) throws -> ProcfsHandle? {
         var proc: ProcfsHandle? = nil
-        for (k, m) in mounts.enumerated() {
+        for (k, m) in mounts.enumerated() where !(skipProc && m.type == "proc") {
             var opts = try MountOptions(m.options, path: m.path + ".options")
             if let label = mountLabel, !opts.isBind, m.type != "bind" { opts.data.append("context=\"\(label)\"") }
             let type = m.type ?? ""
