@@ -46,6 +46,9 @@ const uint64_t HK_RESOLVE_BENEATH = RESOLVE_BENEATH, HK_RESOLVE_NO_XDEV = RESOLV
 const long HK_PROC_SUPER_MAGIC = PROC_SUPER_MAGIC;
 // include/linux/proc_ns.h, not exported to user space: the root of every procfs.
 const unsigned long HK_PROC_ROOT_INO = 1;
+const long HK_SYSFS_MAGIC = SYSFS_MAGIC;
+/* kernfs numbers its root 1, as procfs does. */
+const unsigned long HK_SYSFS_ROOT_INO = 1;
 const int HK_CLONE_NEWPID = CLONE_NEWPID, HK_CLONE_NEWNET = CLONE_NEWNET, HK_CLONE_NEWNS = CLONE_NEWNS,
           HK_CLONE_NEWIPC = CLONE_NEWIPC, HK_CLONE_NEWUTS = CLONE_NEWUTS, HK_CLONE_NEWUSER = CLONE_NEWUSER,
           HK_CLONE_NEWCGROUP = CLONE_NEWCGROUP, HK_CLONE_NEWTIME = CLONE_NEWTIME, HK_CLONE_FILES = CLONE_FILES;

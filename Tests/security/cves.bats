@@ -481,6 +481,34 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     if [ "$escaped" != 0 ]; then echo "ESCAPED: $escaped of $ran victims opened core_pattern for writing"; return 1; fi
 }
 
+# sys-swap: the same race on /sys. /sys/firmware (masked by every default
+# config: ACPI tables, EFI variables, the memory map) was looked up by name
+# once the root was entered, and skipped when missing; with /sys swapped
+# for an empty directory the sysfs, under the other name, showed it.
+# hako resolves /sys paths beneath the sysfs on /sys and refuses to go on
+# when /sys is not the sysfs it mounted (Rootfs/ProtectedPaths.swift).
+@test "sys-swap: /sys swapped by a container sharing the rootfs never leaves /sys/firmware unmasked" {
+    [ -n "$(ls /sys/firmware 2>/dev/null)" ] || skip "this host's /sys/firmware is empty: a missing mask would show nothing"
+    SHARED=$T/victim
+    second_bundle own
+    mkdir -p "$SHARED/empty"
+    cfg2 '.process.args = ["sh", "-c", "echo RAN; for d in /sys/firmware /empty/firmware; do if [ -n \"$(ls $d 2>/dev/null)\" ]; then echo ESCAPED: $d is not masked; fi; done; true"]'
+    start_swapper 150 /shared/sys /shared/empty
+    end=$((SECONDS + ${SYS_SWAP_SECONDS:-20}))
+    out=
+    while [ "$SECONDS" -lt "$end" ]; do
+        out="$out$(hk run --bundle "$B2" "$NAME-v" 2>&1 || true)
+"
+        hk delete --force "$NAME-v" >/dev/null 2>&1 || true
+    done
+    echo "$out" | sort | uniq -c
+    ran=$(echo "$out" | grep -c '^RAN' || true)
+    echo "victims that ran: $ran"
+    [ "$ran" -ge 5 ]
+    escaped=$(grep -c ESCAPED <<< "$out" || true)
+    if [ "$escaped" != 0 ]; then echo "ESCAPED: $escaped of $ran victims saw /sys/firmware unmasked"; return 1; fi
+}
+
 @test "a device node swapped for a symlink between its mknod and its chmod: the host file's mode is untouched (attack helper's finding A)" {
     [ -x "$ATTACKS/devracer" ] || skip "cannot build attacks/devracer.c: $(cat "$ATTACKS/devracer.log")"
     devices=$(jq -n '[range(64) | {path: "/dev/d\(.)", type: "c", major: 1, minor: 3, fileMode: 438}]')

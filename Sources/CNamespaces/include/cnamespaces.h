@@ -20,6 +20,8 @@ extern const uint64_t HK_MOUNT_ATTR_RDONLY;
 extern const uint64_t HK_RESOLVE_BENEATH, HK_RESOLVE_NO_XDEV, HK_RESOLVE_NO_MAGICLINKS;
 extern const long HK_PROC_SUPER_MAGIC;
 extern const unsigned long HK_PROC_ROOT_INO;
+extern const long HK_SYSFS_MAGIC;
+extern const unsigned long HK_SYSFS_ROOT_INO;
 // Namespaces (linux/sched.h) and the clone flags hako uses.
 extern const int HK_CLONE_NEWPID, HK_CLONE_NEWNET, HK_CLONE_NEWNS, HK_CLONE_NEWIPC, HK_CLONE_NEWUTS;
 extern const int HK_CLONE_NEWUSER, HK_CLONE_NEWCGROUP, HK_CLONE_NEWTIME, HK_CLONE_FILES;

@@ -255,8 +255,12 @@ extension ContainerInit {
     func finishRootfs(proc: ProcfsHandle?) throws {
         defer { if let proc { close(proc.fd) } }
         try ProtectedPaths.writeSysctls(linux?.sysctl ?? [], proc: proc)
-        try ProtectedPaths.makeReadonly(linux?.readonlyPaths ?? [], proc: proc)
-        try ProtectedPaths.mask(linux?.maskedPaths ?? [], proc: proc)
+        let protected = (linux?.readonlyPaths ?? []) + (linux?.maskedPaths ?? [])
+        let sysfs = protected.contains { SysfsHandle.relative(cleanPath("/" + $0)) != nil }
+            ? try SysfsHandle.open(mounted: spec.mounts.last { cleanPath("/" + $0.destination) == "/sys" }?.type == "sysfs") : nil
+        defer { if let sysfs { close(sysfs.fd) } }
+        try ProtectedPaths.makeReadonly(linux?.readonlyPaths ?? [], proc: proc, sysfs: sysfs)
+        try ProtectedPaths.mask(linux?.maskedPaths ?? [], proc: proc, sysfs: sysfs)
         if spec.root?.readonly == true { try Rootfs.makeRootReadonly() }
     }
 

@@ -41,15 +41,46 @@ struct ProcfsHandle {
     }
 }
 
+/// The sysfs on /sys, the same way for /sys/firmware and the other /sys
+/// paths a config masks: swapped with an empty directory, /sys would lose
+/// its masks while the sysfs, under another name, kept them open. Opened
+/// once the root is entered (sysfs shows the same files in every pid
+/// namespace, so it need not be held from its mount on) and checked to be a
+/// sysfs root; when the config mounted sysfs on /sys, anything else there
+/// is refused, never looked through.
+struct SysfsHandle {
+    let fd: Int32
+
+    static func open(mounted: Bool) throws -> SysfsHandle? {
+        let fd = Glibc.open("/sys", HK_O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        var st = stat()
+        if fd >= 0, hk_fs_type(fd) == HK_SYSFS_MAGIC, fstat(fd, &st) == 0, UInt(st.st_ino) == HK_SYSFS_ROOT_INO {
+            return SysfsHandle(fd: fd)
+        }
+        if fd >= 0 { close(fd) }
+        if mounted { throw RuntimeError("/sys is no longer the sysfs mounted there: refusing to go on") }
+        return nil
+    }
+
+    /// `path` below /sys, relative to the handle, or nil.
+    static func relative(_ path: String) -> String? {
+        if path == "/sys" { return "." }
+        return path.hasBytePrefix("/sys/") ? String(path.dropFirst(5)) : nil
+    }
+}
+
 enum ProtectedPaths {
     /// Opens a container path with O_PATH: beneath the procfs handle when
-    /// it is under /proc, else inside the root. nil when it does not exist.
-    static func resolve(_ path: String, proc: ProcfsHandle?, field: String) throws -> Int32? {
+    /// it is under /proc, beneath the sysfs handle when under /sys, else
+    /// inside the root. nil when it does not exist.
+    static func resolve(_ path: String, proc: ProcfsHandle?, sysfs: SysfsHandle? = nil, field: String) throws -> Int32? {
         let clean = cleanPath("/" + path)
         let how = UInt64(UInt32(bitPattern: HK_O_PATH | O_CLOEXEC))
         var fd: Int32
         if let proc, let rest = ProcfsHandle.relative(clean) {
             fd = hk_openat2(proc.fd, rest, how, 0, HK_RESOLVE_BENEATH | HK_RESOLVE_NO_MAGICLINKS)
+        } else if let sysfs, let rest = SysfsHandle.relative(clean) {
+            fd = hk_openat2(sysfs.fd, rest, how, 0, HK_RESOLVE_BENEATH | HK_RESOLVE_NO_MAGICLINKS)
         } else {
             let root = try sys(open("/", HK_O_PATH | O_DIRECTORY | O_CLOEXEC), "open /")
             fd = hk_openat2(root, clean, how, 0, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
@@ -63,12 +94,12 @@ enum ProtectedPaths {
     }
 
     /// linux.maskedPaths: /dev/null over a file, an empty read-only tmpfs over a directory.
-    static func mask(_ paths: [String], proc: ProcfsHandle?) throws {
+    static func mask(_ paths: [String], proc: ProcfsHandle?, sysfs: SysfsHandle? = nil) throws {
         guard !paths.isEmpty else { return }
         let null = try openNull()
         defer { close(null) }
         for p in paths {
-            guard let target = try resolve(p, proc: proc, field: "linux.maskedPaths") else { continue }
+            guard let target = try resolve(p, proc: proc, sysfs: sysfs, field: "linux.maskedPaths") else { continue }
             defer { close(target) }
             var st = stat()
             try sys(fstat(target, &st), "stat \(p)")
@@ -78,9 +109,9 @@ enum ProtectedPaths {
     }
 
     /// linux.readonlyPaths: a recursive read-only bind of the path over itself.
-    static func makeReadonly(_ paths: [String], proc: ProcfsHandle?) throws {
+    static func makeReadonly(_ paths: [String], proc: ProcfsHandle?, sysfs: SysfsHandle? = nil) throws {
         for p in paths {
-            guard let target = try resolve(p, proc: proc, field: "linux.readonlyPaths") else { continue }
+            guard let target = try resolve(p, proc: proc, sysfs: sysfs, field: "linux.readonlyPaths") else { continue }
             defer { close(target) }
             let tree = try clone(target, recursive: true, what: p)
             if hk_mount_setattr(tree, "", HK_AT_EMPTY_PATH | HK_AT_RECURSIVE, HK_MOUNT_ATTR_RDONLY, 0, 0, -1) != 0 {
