@@ -509,7 +509,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     if [ "$escaped" != 0 ]; then echo "ESCAPED: $escaped of $ran victims saw /sys/firmware unmasked"; return 1; fi
 }
 
-@test "a device node swapped for a symlink between its mknod and its chmod: the host file's mode is untouched (attack helper's finding A)" {
+@test "dev-chmod: a device node swapped for a symlink between its mknod and its chmod: the host file's mode is untouched (attack helper's finding A)" {
     [ -x "$ATTACKS/devracer" ] || skip "cannot build attacks/devracer.c: $(cat "$ATTACKS/devracer.log")"
     devices=$(jq -n '[range(64) | {path: "/dev/d\(.)", type: "c", major: 1, minor: 3, fileMode: 438}]')
     # The nodes go into the rootfs itself, not a tmpfs on /dev the racer cannot see.
@@ -531,7 +531,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     [ "$i" = 150 ]
 }
 
-@test "a user namespace mapping root to the host's root: a process exec'd into the created container cannot take the waiting init's --log file (attack helper's finding B)" {
+@test "userns-root-fds: a user namespace mapping root to the host's root: a process exec'd into the created container cannot take the waiting init's --log file (attack helper's finding B)" {
     [ -x "$ATTACKS/getfd" ] || skip "cannot build attacks/getfd.c: $(cat "$ATTACKS/getfd.log")"
     cp "$ATTACKS/getfd" "$B/rootfs/getfd"
     cfg '.process.args = ["sleep", "30"] | .linux.namespaces += [{"type":"user"}]
