@@ -1,7 +1,6 @@
-// The container lifecycle (runtime.md "Lifecycle" and "Operations"), as the
-// runc command line exposes it: the Runtime, and its create operation. The
-// other operations have files of their own: State, Start, Kill, Delete and
-// Run (create + start + wait + delete).
+// The create operation (runtime.md "Create"): the container's namespaces,
+// cgroup, rootfs and init, which waits for `start`; everything it makes is
+// recorded before it is made (State/Intent.swift) and undone if it fails.
 import CNamespaces
 import Glibc
 
@@ -23,17 +22,7 @@ public struct CreateOptions {
     public init() {}
 }
 
-public struct Runtime {
-    public let store: StateStore
-    public let logger: Logger
-
-    public init(root: String, logger: Logger) {
-        store = StateStore(root: root)
-        self.logger = logger
-    }
-
-    // MARK: create
-
+extension Runtime {
     /// A container whose init waits for start; `sync` stays open for `run`.
     struct Created {
         let pid: Int32
