@@ -85,6 +85,19 @@ start_both() {
     hk update --cpu-shares 512 c
 }
 
+# Tests/breaks/exec-cwd.patch, which drops the flag, must fail here: the
+# process would run in process.cwd ("/") instead.
+@test "exec --cwd DIR runs the process in DIR, not in process.cwd, as on runc" {
+    start_both
+    both exec --cwd /tmp c pwd
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ro" = /tmp ]
+    [ "$ho" = /tmp ]
+    both exec c pwd
+    assert_same "pwd without --cwd" "$ho" "$ro"
+}
+
 @test "exec --ignore-paused waits for resume; without it exec refuses a paused container" {
     start_both
     hk pause c

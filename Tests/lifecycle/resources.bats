@@ -140,3 +140,22 @@ values() {
     [ "$(jq .linux.resources.memory.reservation "$kept")" = 33554432 ]
     [ "$(jq -c .linux.resources.devices "$kept")" = "$(jq -c .linux.resources.devices "$T/hako/config.json")" ]
 }
+
+# The cgroup's pids.max of runtime RT's container, v1 or v2.
+pids_max() { if unified; then cg2 "$1" pids.max; else cg "$1" pids pids.max; fi; }
+
+# update writes the limit into the cgroup, not only into the kept config
+# (the test above reads only that): Tests/breaks/update-pids.patch, which
+# leaves pids.max as create wrote it, must fail here.
+@test "update --pids-limit writes the cgroup's pids.max, as runc" {
+    requires runc
+    for rt in hako runc; do
+        bundle $rt '.linux.resources.pids.limit = 100'
+        rt_$rt create --bundle "$T/$rt" "$NAME" </dev/null >/dev/null
+        rt_$rt update --pids-limit 42 "$NAME"
+    done
+    hako=$(pids_max hako); runc=$(pids_max runc)
+    echo "hako: $hako"; echo "runc: $runc"
+    [ "$runc" = 42 ]
+    [ "$hako" = 42 ]
+}
