@@ -30,22 +30,27 @@ public enum SystemdManager {
         }
 
         /// The unit's properties, a(sv). Accounting is on so that systemd
-        /// enables the memory, cpu and pids controllers down to the scope;
-        /// DefaultDependencies=no keeps the scope out of shutdown ordering
-        /// that would stop a container before its engine, as runc does.
+        /// enables the memory, cpu and pids controllers down to the unit;
+        /// DefaultDependencies=no keeps it out of shutdown ordering that
+        /// would stop a container before its engine, as runc does.
         var properties: [DBusValue] {
-            let uints = pids.map { DBusValue.uint32($0) }
-            let pairs: [(String, DBusValue)] = [
-                ("Description", .string(description)),
-                ("Slice", .string(slice)),
-                ("Delegate", .boolean(delegate)),
-                ("PIDs", .array(.uint32, uints)),
-                ("MemoryAccounting", .boolean(true)),
-                ("CPUAccounting", .boolean(true)),
-                ("TasksAccounting", .boolean(true)),
-                ("DefaultDependencies", .boolean(false)),
-            ]
+            var pairs: [(String, DBusValue)] = [("Description", .string(description))]
+            pairs += placement
+            if !pids.isEmpty { pairs.append(("PIDs", .array(.uint32, pids.map { .uint32($0) }))) }
+            for accounting in ["MemoryAccounting", "CPUAccounting", "TasksAccounting"] {
+                pairs.append((accounting, .boolean(true)))
+            }
+            pairs.append(("DefaultDependencies", .boolean(false)))
             return pairs.map { .structure([.string($0.0), .variant($0.1)]) }
+        }
+
+        /// Where the unit goes. A scope is put in its slice (Slice=) and
+        /// delegated; a slice's parent follows from its name, so, as runc
+        /// does, it only Wants= the slice, and is not delegated (systemd
+        /// refuses Delegate= on slices).
+        private var placement: [(String, DBusValue)] {
+            if unit.hasByteSuffix(".slice") { return [("Wants", .array(.string, [.string(slice)]))] }
+            return [("Slice", .string(slice)), ("Delegate", .boolean(delegate))]
         }
     }
 

@@ -279,6 +279,18 @@ final class DBusTests: XCTestCase {
         XCTAssertEqual(back.body[3], .array(.structure([.string, .array(.structure([.string, .variant]))]), []))
     }
 
+    /// A unit that is a slice Wants= its parent slice, with no Slice=,
+    /// Delegate= or, without pids, PIDs=.
+    func testSliceUnitProperties() throws {
+        let slice = SystemdManager.Scope(unit: "mine.slice", slice: "system.slice", description: "d", pids: [])
+        let names = slice.properties.compactMap { p -> String? in
+            guard case .structure(let pair) = p else { return nil }
+            return pair[0].text
+        }
+        XCTAssertEqual(names, ["Description", "Wants", "MemoryAccounting", "CPUAccounting", "TasksAccounting", "DefaultDependencies"])
+        XCTAssertEqual(slice.properties[1], .structure([.string("Wants"), .variant(.array(.string, [.string("system.slice")]))]))
+    }
+
     func testStopAndResetEncoding() {
         let stop = SystemdManager.stopUnit("a.scope")
         XCTAssertEqual(stop.member, "StopUnit")
