@@ -178,6 +178,26 @@ final class DBusTests: XCTestCase {
         refused(deep, .variant, "variants nested 70 deep")
     }
 
+    /// Every byte of a rich message changed, and every prefix of it: each
+    /// decodes or throws, none traps (a trap would end the test run).
+    func testMutatedMessagesNeverTrap() throws {
+        var m = DBusMessage(kind: .signal)
+        (m.serial, m.path, m.interface, m.member) = (5, "/org/freedesktop/systemd1", "org.freedesktop.systemd1.Manager", "JobRemoved")
+        m.body = [.uint32(17), .objectPath("/j/17"), .string("a.scope"), .string("done"),
+                  .array(.dictEntry(.string, .variant), [.dictEntry(.string("k"), .variant(.array(.uint64, [.uint64(1)])))])]
+        let good = try m.encoded()
+        var refused = 0
+        for i in 0..<good.count {
+            for value: UInt8 in [0, 1, 0x7F, 0xFF, good[i] &+ 1] {
+                var bad = good
+                bad[i] = value
+                if (try? DBusMessage.decode(bad)) == nil { refused += 1 }
+            }
+        }
+        for cut in 0..<good.count { XCTAssertNil(try? DBusMessage.decode(Array(good.prefix(cut))), "cut at \(cut)") }
+        XCTAssertGreaterThan(refused, good.count)
+    }
+
     func testBadValuesNotWritten() {
         XCTAssertThrowsError(try written([.string("a\u{0}b")]))
         XCTAssertThrowsError(try written([.objectPath("/a//b")]))
