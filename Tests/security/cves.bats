@@ -583,3 +583,60 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     grep -q ready "$B/rootfs/out/result"
     [ "$created" = "$i" ]
 }
+
+# pod-userns (the cold attack of 2026-12-07): the pod-ptrace attacker, and
+# a second container that makes a new user namespace while joining its pid
+# namespace. Such an init cannot be born in two stages (its first stage
+# would have no rights over a pid namespace the host's user namespace
+# owns): in one stage it stood in the pod with the host's root until
+# pivot_root, and the racer, whose CAP_SYS_PTRACE is the host user
+# namespace's, read a host file through it (3 of 3; runc 1.1.5 and crun
+# 1.8.1 3 of 3). hako refuses the combination (PodInit.swift,
+# validatePodNamespaces); a pod's containers join the pod's user namespace.
+@test "pod-userns: creates with a new user namespace joining the pid namespace of a container holding CAP_SYS_PTRACE never show it the host's root" {
+    attack cwdracer
+    mkdir -p "$B/rootfs/out"
+    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
+    args /cwdracer /out/result
+    second_bundle
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    wait_for "$B/rootfs/out/result"
+    pid=$(hk state "$NAME" | jq -r .pid)
+    cfg2 '.linux.namespaces |= (map(if .type == "pid" then .path = $p else . end) + [{"type": "user"}])
+          | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+          | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+          | .mounts |= map(select(.type != "proc" and .type != "cgroup" and .type != "sysfs"))
+          | .process.args = ["true"]' --arg p "/proc/$pid/ns/pid"
+    for i in $(seq 20); do
+        hk create --bundle "$B2" "$NAME-b" </dev/null >/dev/null 2>"$T/err" || true
+        hk delete --force "$NAME-b" >/dev/null 2>&1 || true
+        if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(cat "$B/rootfs/out/result")"; break; fi
+    done
+    echo "after $i creates: $(cat "$B/rootfs/out/result"); create said: $(cat "$T/err")"
+    run grep -c escaped "$B/rootfs/out/result"
+    [ "$output" = 0 ]
+    grep -q "a new user namespace cannot join a pid namespace" "$T/err"
+}
+
+# pod-chroot (the cold attack of 2026-12-07): a container without a mount
+# namespace joining another's pid namespace is only chrooted in the host's
+# mount namespace; from the other container, /proc/PID/root/.. climbs past
+# that root to the host's /, with no race and no capability beyond the
+# default ones, for as long as it lives (runc 1.1.5, with its masks
+# emptied, and crun 1.8.1 too). hako refuses the combination.
+@test "pod-chroot: a container without a mount namespace joining a pid namespace never shows that pid namespace the host's root" {
+    echo "host secret" > "$T/host-secret"
+    args sleep 100
+    second_bundle
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    pid=$(hk state "$NAME" | jq -r .pid)
+    cfg2 '.linux.namespaces = [{"type": "pid", "path": $p}, {"type": "ipc"}, {"type": "uts"}]
+          | .linux.maskedPaths = [] | .linux.readonlyPaths = []' --arg p "/proc/$pid/ns/pid"
+    run hk run -d --bundle "$B2" "$NAME-b" </dev/null
+    local second=$output
+    echo "second container: $status $second"
+    run hk exec "$NAME" sh -c "cat /proc/[0-9]*/root/../../../../../../../..$T/host-secret 2>/dev/null; true"
+    echo "the pod read: $output"
+    if [[ "$output" == *"host secret"* ]]; then echo "ESCAPED: the pod read $T/host-secret through /proc/PID/root/.."; return 1; fi
+    [[ "$second" == *"needs a mount namespace of the container's own"* ]]
+}

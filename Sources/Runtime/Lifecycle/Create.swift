@@ -128,6 +128,7 @@ extension Runtime {
             }
         }
         try Sysctl.validate(spec)
+        try ContainerInit.validatePodNamespaces(linux)
         try ContainerInit.validatePodMounts(spec)
         try UserNamespace.validateIDs(spec)
     }

@@ -21,9 +21,10 @@
 // stage mounts /proc, then masks and read-only paths go on through it as
 // for any init. runc's nsexec and crun clone straight into the namespace.
 //
-// A new user namespace with a joined pid namespace is still born in one
-// stage: its first stage would have no rights to join a pid namespace the
-// host's user namespace owns. A joined user namespace is born in one stage
+// A new user namespace with a joined pid namespace is refused
+// (validatePodNamespaces): its first stage would have no rights to join a
+// pid namespace the host's user namespace owns, and born in one stage its
+// init stood in the pod with the host's root. A joined user namespace is born in one stage
 // too (CloneInside's helper joins the pid namespace for it): its first stage
 // could join a pid namespace that user namespace owns, but the second could
 // not mount procfs after pivot_root, since the kernel lets a user namespace
@@ -46,6 +47,27 @@ extension ContainerInit {
 
     /// The second stage mounts procfs after every other mount: one beneath
     /// a procfs that the config lists after it would be hidden by it.
+    /// What a joined pid namespace cannot come with: the pod's processes
+    /// would reach the host through the init (the cold attack of
+    /// 2026-12-07; runc 1.1.5 and crun 1.8.1 take both and escape).
+    /// - No mount namespace: the container is only chrooted in the host's
+    ///   mount namespace, and from the pod's own, /proc/PID/root/.. climbs
+    ///   past that root to the host's /, for as long as the container lives.
+    /// - A new user namespace: its init is born in one stage (above), in
+    ///   the pid namespace with the host's root until pivot_root, open to a
+    ///   pod holding CAP_SYS_PTRACE, whose ptrace check it passes in the
+    ///   host's user namespace (the init's memory belongs to that one).
+    ///   A pod's containers join the pod's user namespace instead.
+    static func validatePodNamespaces(_ linux: Linux?) throws {
+        guard let linux, let k = linux.namespaces.firstIndex(where: { $0.type == .pid && $0.path != nil }) else { return }
+        if linux.namespace(.mount) == nil {
+            throw SpecError("linux.namespaces[\(k)].path", "a joined pid namespace needs a mount namespace of the container's own: without one the container is only chrooted, and the other processes of that pid namespace reach the host's root through /proc/PID/root/..")
+        }
+        if let user = linux.namespace(.user), user.path == nil {
+            throw SpecError("linux.namespaces[\(k)].path", "a new user namespace cannot join a pid namespace: until its pivot_root the init would stand there with the host's root, open to that pid namespace's CAP_SYS_PTRACE; join the pid namespace's own user namespace (as a pod's containers do), or make no user namespace")
+        }
+    }
+
     static func validatePodMounts(_ spec: Spec) throws {
         guard bornInTwoStages(spec.linux) else { return }
         var procs: [String] = []
