@@ -112,3 +112,23 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     [ "$status" -ne 0 ]
     echo "runc: $output" >&3
 }
+
+@test "a create that fails after the unit started stops it; delete --force of a create SIGKILLed there stops it too" {
+    local unit=hako-test-$NAME.scope pid
+    run env HAKO_FAIL_AT="id maps and cgroup done; init goes on" "$HAKO" --root "$T/state" --systemd-cgroup create --bundle "$B" "$NAME" </dev/null
+    assert_status 1
+    ! unit_listed "$unit"
+    [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
+
+    # A createRuntime hook holds create once the unit has the init.
+    cfg '.hooks.createRuntime = [{"path": "/bin/sleep", "args": ["sleep", "100"]}]'
+    "$HAKO" --root "$T/state" --systemd-cgroup create --bundle "$B" "$NAME" </dev/null >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 300); do [ "$(systemctl is-active "$unit")" = active ] && break; sleep 0.1; done
+    [ "$(systemctl is-active "$unit")" = active ]
+    kill -KILL "$pid"
+    wait "$pid" || true
+    hk delete --force "$NAME"
+    ! unit_listed "$unit"
+    [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
+}
