@@ -35,7 +35,7 @@ scope_dir() { echo "/sys/fs/cgroup$(systemctl show -P ControlGroup "$1")"; }
 # unit_listed UNIT: whether systemd knows the unit at all (any state).
 unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
 
-@test "run --systemd-cgroup: the container is in its active scope, with its memory limit; runc alike" {
+@test "run --systemd-cgroup: the container is in its active scope, with its memory limit, which a daemon-reload keeps; runc alike" {
     hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
     local unit=hako-test-$NAME.scope pid dir
     [ "$(systemctl is-active "$unit")" = active ]
@@ -51,6 +51,11 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     [ "$(cat "$dir/cgroup.freeze")" = 0 ]
     hk update --memory 100663296 "$NAME"
     [ "$(cat "$dir/memory.max")" = 100663296 ]
+    # systemd keeps the limits as the unit's too: a daemon-reload rewrites
+    # the scope's files from them, and must not undo create's or update's.
+    [ "$(systemctl show -P MemoryMax "$unit")" = 100663296 ]
+    systemctl daemon-reload
+    [ "$(cat "$dir/memory.max")" = 100663296 ]
 
     requires runc
     runc_bundle
@@ -62,6 +67,8 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     assert_same "cgroup" "$dir" "${rdir%-runc.scope}.scope"
     grep -q -x "$(rc state "$NAME-runc" | jq -r .pid)" "$rdir/cgroup.procs"
     assert_same "memory.max at create" 67108864 "$(cat "$rdir/memory.max")"
+    systemctl daemon-reload
+    assert_same "memory.max after daemon-reload" 67108864 "$(cat "$rdir/memory.max")"
 }
 
 @test "delete, without --systemd-cgroup, of a stopped container: its unit and its cgroup are gone; runc alike" {

@@ -177,8 +177,8 @@ public enum CgroupDrivers {
     /// For a new container under --systemd-cgroup: linux.cgroupsPath is
     /// "slice:prefix:name" (UnitName). Throws on a bad path or a host
     /// that is not pure cgroup v2.
-    public static func forSystemd(cgroupsPath: String?, id: String) throws -> any CgroupDriver {
-        try SystemdCgroup(cgroupsPath: cgroupsPath, id: id, rootless: geteuid() != 0, layout: CgroupLayout.detect())
+    public static func forSystemd(cgroupsPath: String?, id: String, resources: Resources?) throws -> any CgroupDriver {
+        try SystemdCgroup(cgroupsPath: cgroupsPath, id: id, rootless: geteuid() != 0, layout: CgroupLayout.detect(), resources: resources)
     }
 
     /// A container create made under --systemd-cgroup, from its record:

@@ -23,9 +23,12 @@ public struct SystemdCgroup: CgroupDriver {
     /// How long systemd's jobs may take (ms): a TCG guest under load is slow.
     static let jobTimeout = 30_000
 
+    /// The limits the unit starts with (SystemdCgroup.limits).
+    var limits: [DBusValue] = []
+
     /// For create: refuses a host that is not pure cgroup v2, since the
     /// v1 systemd manager is not written yet.
-    init(cgroupsPath: String?, id: String, rootless: Bool, layout: CgroupLayout) throws {
+    init(cgroupsPath: String?, id: String, rootless: Bool, layout: CgroupLayout, resources: Resources? = nil) throws {
         guard case .unified = layout else {
             throw RuntimeError("--systemd-cgroup: hako's systemd cgroup driver needs a pure cgroup v2 host; this one is \(layout.name) (use the cgroupfs driver: drop --systemd-cgroup)")
         }
@@ -33,6 +36,7 @@ public struct SystemdCgroup: CgroupDriver {
         unit = name.unit
         slice = name.slice
         files = Cgroup(layout: layout, path: name.cgroupPath)
+        limits = SystemdCgroup.limits(resources)
     }
 
     /// For a container create made: its unit and its recorded cgroup.
@@ -88,7 +92,14 @@ public struct SystemdCgroup: CgroupDriver {
         try files.add(pid: pid, toExec: targets, initPid: initPid)
     }
 
-    public func update(_ resources: Resources, logger: Logger) throws { try files.update(resources, logger: logger) }
+    /// The files first (all or nothing, as under cgroupfs), then what
+    /// systemd keeps, so that a daemon-reload does not undo the update.
+    public func update(_ resources: Resources, logger: Logger) throws {
+        try files.update(resources, logger: logger)
+        let changed = SystemdCgroup.limits(resources)
+        guard !changed.isEmpty else { return }
+        _ = try SystemdCgroup.connect().call(SystemdManager.setUnitProperties(unit, changed), timeout: SystemdCgroup.jobTimeout)
+    }
     public var freezerFile: String? { files.freezerFile }
     public var freezerState: FreezerState? { files.freezerState }
     public func freeze(_ on: Bool) throws { try files.freeze(on) }
@@ -130,7 +141,8 @@ extension SystemdCgroup {
     /// of that name left failed by an earlier container is reset and the
     /// start tried once more, as runc does.
     func startUnit(pid: Int32, bus: DBusConnection) throws {
-        let scope = SystemdManager.Scope(unit: unit, slice: slice, description: "hako container " + unit, pids: [UInt32(pid)])
+        var scope = SystemdManager.Scope(unit: unit, slice: slice, description: "hako container " + unit, pids: [UInt32(pid)])
+        scope.limits = limits
         let reply: DBusMessage
         do {
             reply = try bus.call(SystemdManager.startTransientUnit(scope), timeout: SystemdCgroup.jobTimeout)
@@ -181,5 +193,21 @@ extension SystemdCgroup {
         } catch {
             return ["cannot stop systemd unit \(unit): \(error)"]
         }
+    }
+}
+
+// MARK: limits systemd keeps
+
+extension SystemdCgroup {
+    /// linux.resources as unit properties, as runc's systemd manager sends
+    /// them; only the memory and pids limits so far (the cgroup files hold
+    /// every resource; these are what systemd would otherwise reset). A
+    /// negative limit is no limit (UINT64_MAX, systemd's "infinity").
+    static func limits(_ r: Resources?) -> [DBusValue] {
+        func bytes(_ v: Int64) -> DBusValue { .uint64(v < 0 ? UInt64.max : UInt64(v)) }
+        var out: [DBusValue] = []
+        if let m = r?.memory?.limit, m != 0 { out.append(SystemdManager.limit("MemoryMax", bytes(m))) }
+        if let p = r?.pids, p != 0 { out.append(SystemdManager.limit("TasksMax", bytes(p))) }
+        return out
     }
 }

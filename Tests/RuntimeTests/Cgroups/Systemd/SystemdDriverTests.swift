@@ -54,4 +54,21 @@ final class SystemdDriverTests: XCTestCase {
         plain.systemdUnit = nil
         XCTAssertEqual(try ContainerState(stored: Field(plain.stored())).cgroup.name, "cgroupfs")
     }
+
+    /// What a daemon-reload would otherwise reset goes to systemd as the
+    /// unit's properties: a negative limit is systemd's infinity, 0 is unset.
+    func testMemoryAndPidsLimitsBecomeUnitProperties() throws {
+        let r = try Resources(Field(.object([("memory", .object([("limit", .int(67108864))])), ("pids", .object([("limit", .int(-1))]))])))
+        XCTAssertEqual(SystemdCgroup.limits(r), [
+            .structure([.string("MemoryMax"), .variant(.uint64(67108864))]),
+            .structure([.string("TasksMax"), .variant(.uint64(UInt64.max))]),
+        ])
+        XCTAssertEqual(SystemdCgroup.limits(nil), [])
+        let zero = try Resources(Field(.object([("memory", .object([("limit", .int(0))]))])))
+        XCTAssertEqual(SystemdCgroup.limits(zero), [])
+        let m = SystemdManager.setUnitProperties("u.scope", SystemdCgroup.limits(r))
+        XCTAssertEqual(m.member, "SetUnitProperties")
+        XCTAssertEqual(m.body.first, .string("u.scope"))
+        XCTAssertEqual(m.body[1], .boolean(true), "runtime only")
+    }
 }
