@@ -22,7 +22,8 @@ export HAKO=${HAKO:-$ROOT/.build/release/hako}
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-600}
 
 # requires WHAT...: skips the test, saying why, unless this machine has
-# WHAT: root, runc, crun, cgroup2 (a unified host), cgroup1, podman,
+# WHAT: root, runc, crun, cgroup2 (a unified host), cgroup1, systemd (as
+# PID 1, on a unified host), podman,
 # docker, containerd, umoci, qemu, tmux, gcc, userns (user namespaces for
 # unprivileged users), or any other name, taken as a program on PATH.
 # bats (1.8) cannot skip from setup_file: there it records the reason in
@@ -38,6 +39,8 @@ requires() {
         crun) command -v crun >/dev/null || why="crun is not installed (apt-get install crun)" ;;
         cgroup2) [ -f /sys/fs/cgroup/cgroup.controllers ] || why="needs a cgroup v2 (unified) host" ;;
         cgroup1) [ ! -f /sys/fs/cgroup/cgroup.controllers ] || why="needs a cgroup v1 host" ;;
+        systemd) [ -d /run/systemd/system ] && [ -f /sys/fs/cgroup/cgroup.controllers ] ||
+            why="needs systemd as PID 1 on a cgroup v2 host (no /run/systemd/system here): run it in the systemd guest, V2VM_SYSTEMD=1 scripts/cgroup2-vm/run" ;;
         podman) command -v podman conmon >/dev/null || why="podman and conmon are required: apt-get install podman conmon" ;;
         docker) command -v dockerd docker containerd runc script >/dev/null || why="dockerd, docker, containerd, runc and script are required: apt-get install docker.io runc bsdutils" ;;
         containerd) command -v containerd ctr >/dev/null || why="containerd and ctr are required: apt-get install containerd" ;;

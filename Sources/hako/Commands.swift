@@ -18,8 +18,13 @@ let createOptions: [OptionSpec] = [
     .flag("no-pivot"), .flag("no-new-keyring"),
 ]
 
+/// The global --systemd-cgroup, set by main once it has checked for systemd:
+/// a global option, where createOptions(from:) sees only the command's.
+var systemdCgroupFlag = false
+
 func createOptions(from a: Arguments) throws -> CreateOptions {
     var o = CreateOptions()
+    o.systemdCgroup = systemdCgroupFlag
     o.bundle = a["bundle"] ?? "."
     o.pidFile = a["pid-file"]
     o.consoleSocket = a["console-socket"]

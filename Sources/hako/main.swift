@@ -17,7 +17,7 @@ func usage() -> String {
     s += "\nglobal options:\n   --root DIR          state directory (default /run/hako; for\n                       other users $XDG_RUNTIME_DIR/hako)\n"
     s += "   --trace             print a timeline of the command's steps (microseconds) to stderr; also HAKO_TRACE=1\n"
     s += "   --log FILE          log file\n   --log-format text|json\n   --debug             debug messages\n"
-    s += "   --systemd-cgroup    refused: hako drives cgroupfs only\n   --version, -v\n   --help, -h\n"
+    s += "   --systemd-cgroup    create's cgroup is a systemd scope (cgroupsPath slice:prefix:name; cgroup v2 hosts)\n   --version, -v\n   --help, -h\n"
     return s
 }
 
@@ -77,12 +77,12 @@ func main() -> Int32 {
             return 0
         }
         if global.has("systemd-cgroup"), ["create", "run"].contains(command.name) {
-            // hako drives cgroupfs only. Engines pass this flag when they
-            // were configured for systemd; saying so beats a silent cgroupfs.
+            // Only create and run choose a driver: the others find it in
+            // the container's state, with or without the flag, as runc's do.
             if !Files.isDirectory("/run/systemd/system") {
                 throw UsageError("--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); use the cgroupfs driver (drop the flag)")
             }
-            throw UsageError("--systemd-cgroup: hako has no systemd cgroup driver yet; configure the engine for cgroupfs")
+            systemdCgroupFlag = true
         }
         let root = global["root"] ?? StateStore.defaultRoot(euid: geteuid(), xdgRuntimeDir: environment("XDG_RUNTIME_DIR"),
                                                                    user: environment("USER"))

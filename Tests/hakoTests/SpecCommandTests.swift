@@ -39,7 +39,7 @@ final class SpecCommandTests: ContainerTestCase {
             return XCTFail(r.out)
         }
         XCTAssertTrue(ns.contains(.string("user")) && actions.contains(.string("SCMP_ACT_NOTIFY")))
-        XCTAssertEqual(f[["linux", "cgroup", "systemd"]], .bool(false))
+        XCTAssertEqual(f[["linux", "cgroup", "systemd"]], .bool(true))
     }
 
     func testSystemdCgroupIsRefusedClearly() {

@@ -263,6 +263,8 @@ extension Cgroup: CgroupDriver {
 
     public var cloneTarget: String? { isUnified ? directories.first : nil }
 
+    public var startsWithPid: Bool { false }
+
     public func execTargets(_ arguments: [String]) throws -> [String] { try directories(forExec: arguments) }
 
     public func add(pid: Int32, toExec targets: [String], initPid: Int32) throws {

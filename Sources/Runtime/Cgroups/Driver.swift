@@ -13,7 +13,7 @@
 import Glibc
 
 public protocol CgroupDriver {
-    /// The driver's name as runc spells it: "cgroupfs" (later "systemd").
+    /// The driver's name as runc spells it: "cgroupfs" or "systemd".
     var name: String { get }
 
     /// The cgroup's path inside every hierarchy (state.json's cgroupPath).
@@ -66,6 +66,12 @@ public protocol CgroupDriver {
 
     /// Moves a process (the init) into the cgroup in every hierarchy.
     func add(pid: Int32) throws
+
+    /// Whether the cgroup only comes to be in add(pid:), with its first
+    /// process (systemd starts a scope with the pids it is given, as runc's
+    /// Apply does): create then writes the resources after add(pid:), not
+    /// after create().
+    var startsWithPid: Bool { get }
 
     /// What a problem-free create of `resources` would still be refused for
     /// on this host (`check`): (field, reason) pairs. Reads, never writes.
@@ -166,6 +172,19 @@ public enum CgroupDrivers {
     /// its path, its directories (none: no cgroup) and its freezer file.
     public static func recorded(path: String, directories: [String], freezer: String?) -> any CgroupDriver {
         Cgroup(recordedPath: path, directories: directories, freezer: freezer)
+    }
+
+    /// For a new container under --systemd-cgroup: linux.cgroupsPath is
+    /// "slice:prefix:name" (UnitName). Throws on a bad path or a host
+    /// that is not pure cgroup v2.
+    public static func forSystemd(cgroupsPath: String?, id: String, resources: Resources?) throws -> any CgroupDriver {
+        try SystemdCgroup(cgroupsPath: cgroupsPath, id: id, rootless: geteuid() != 0, layout: CgroupLayout.detect(), resources: resources)
+    }
+
+    /// A container create made under --systemd-cgroup, from its record:
+    /// the unit, besides what `recorded` takes.
+    static func recorded(unit: String, path: String, directories: [String], freezer: String?) -> any CgroupDriver {
+        SystemdCgroup(recordedUnit: unit, files: Cgroup(recordedPath: path, directories: directories, freezer: freezer))
     }
 
     /// For a create that could make no cgroup (rootless): a driver of nothing.

@@ -19,6 +19,9 @@ public struct CreateOptions {
     /// container's orphans come back to hako, which reaps them, instead of
     /// staying zombies in its cgroup while the host's init takes its time.
     public var subreaper = true
+    /// --systemd-cgroup: systemd keeps the container's cgroup, a transient
+    /// scope (SystemdCgroup); linux.cgroupsPath is "slice:prefix:name".
+    public var systemdCgroup = false
     public init() {}
 }
 
@@ -137,7 +140,8 @@ extension Runtime {
     func spawn(id: String, spec: Spec, bundle: String, rootfsPath: String, dir: ContainerDir,
                options: CreateOptions, undo: inout Undo) throws -> Created {
         let linux = spec.linux
-        var cgroup = CgroupDrivers.forCreate(cgroupsPath: linux?.cgroupsPath, id: id)
+        var cgroup = options.systemdCgroup ? try CgroupDrivers.forSystemd(cgroupsPath: linux?.cgroupsPath, id: id, resources: linux?.resources)
+            : CgroupDrivers.forCreate(cgroupsPath: linux?.cgroupsPath, id: id)
         var intent = try recordIntent(id: id, linux: linux, bundle: bundle, rootfsPath: rootfsPath,
                                       cgroup: cgroup, dir: dir, undo: &undo)
         try makeCgroup(&cgroup, linux: linux, undo: &undo)
@@ -155,6 +159,7 @@ extension Runtime {
             poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
             hasProcess: spec.process != nil, poststart: spec.json["hooks"]?["poststart"] ?? .array([]),
             rootfsBind: intent.rootfsBind, created: intent.created, owner: intent.owner)
+        base.systemdUnit = intent.systemdUnit
         base.noNewKeyring = options.noNewKeyring
         let (cloned, joinedAtClone) = try cloneInit(spec, cgroup: cgroup, flags: flags, joins: joins, parentEnd: parentEnd,
                                                     childEnd: childEnd, dir: dir, undo: &undo) {
@@ -202,6 +207,7 @@ extension Runtime {
         intent.cgroups = cgroup.directories
         intent.made = cgroup.plannedDirectories()
         intent.freezer = cgroup.freezerFile
+        intent.systemdUnit = (cgroup as? SystemdCgroup)?.unit
         intent.rootfsBind = rootfsBind
         intent.ownPidNamespace = linux?.namespace(.pid)?.path == nil && linux?.namespace(.pid) != nil
         try dir.writeIntent(intent)
@@ -232,7 +238,7 @@ extension Runtime {
             throw SpecError("linux.cgroupsPath", "container's cgroup unexpectedly frozen (\(f)); thaw it first")
         }
         try logger.step("cgroup created")
-        if cgroup.exists {
+        if cgroup.exists, !cgroup.startsWithPid {
             try cgroup.apply(linux?.resources, prefix: "linux.resources", logger: logger)
         }
         try logger.step("cgroup resources written")
@@ -413,6 +419,10 @@ extension Runtime {
             try UserNamespace.writeMaps(pid: pid, uid: linux.uidMappings, gid: linux.gidMappings, logger: logger)
         }
         if !joinedAtClone { try cgroup.add(pid: pid) }
+        if cgroup.startsWithPid {
+            // Its cgroup exists now; the init has not gone on yet.
+            try cgroup.apply(linux?.resources, prefix: "linux.resources", logger: logger)
+        }
         // Binds cloned by hako need the host's root, which rootless hako is not.
         let hostBinds = linux?.namespace(.user) != nil && geteuid() == 0 && !Rootless.inUserNamespace()
         try IdmappedMounts.send(spec.mounts, bundle: bundle, initPid: pid, hostBinds: hostBinds, over: sync)

@@ -10,7 +10,7 @@ public enum Features {
             ("namespaces", strings(NamespaceType.allCases.map(\.rawValue))),
             ("capabilities", .array(CapabilitySet.names.map { .string($0) })),
             // What the code drives, whatever this host mounts.
-            ("cgroup", .object([("v1", .bool(true)), ("v2", .bool(true)), ("systemd", .bool(false)),
+            ("cgroup", .object([("v1", .bool(true)), ("v2", .bool(true)), ("systemd", .bool(true)),
                                 ("systemdUser", .bool(false)), ("rdma", .bool(true))])),
             ("seccomp", .object([
                 ("enabled", .bool(true)),

@@ -43,10 +43,17 @@ public struct ContainerState {
     /// keyring, so an exec'd process joins none either (runc keeps it in
     /// its config).
     public var noNewKeyring = false
+    /// The systemd unit holding the cgroup when create had --systemd-cgroup
+    /// (runc records its driver too): later commands find it here, with or
+    /// without the flag.
+    public var systemdUnit: String?
 
     /// The container's cgroup, through its driver, as create recorded it;
     /// none when create made none (rootless).
-    public var cgroup: any CgroupDriver { CgroupDrivers.recorded(path: cgroupPath, directories: cgroups, freezer: freezer) }
+    public var cgroup: any CgroupDriver {
+        guard let systemdUnit else { return CgroupDrivers.recorded(path: cgroupPath, directories: cgroups, freezer: freezer) }
+        return CgroupDrivers.recorded(unit: systemdUnit, path: cgroupPath, directories: cgroups, freezer: freezer)
+    }
 
     public static let ociVersion = "1.2.0"
 
@@ -73,6 +80,7 @@ public struct ContainerState {
             ("freezer", freezer.map { .string($0) } ?? .null), ("hasProcess", .bool(hasProcess)),
             ("poststart", poststart), ("rootfsBind", rootfsBind?.json ?? .null),
             ("creating", .bool(creating)), ("noNewKeyring", .bool(noNewKeyring)),
+            ("systemdUnit", systemdUnit.map { .string($0) } ?? .null),
         ])
     }
 
@@ -95,11 +103,13 @@ public struct ContainerState {
         rootfsBind = try f.optional("rootfsBind").flatMap { $0.json == .null ? nil : try RootfsBind(stored: $0) }
         creating = try f.bool("creating") ?? false
         noNewKeyring = try f.bool("noNewKeyring") ?? false
+        systemdUnit = try f.string("systemdUnit")
     }
 
     public init(id: String, pid: Int32, bundle: String, rootfs: String, annotations: [(String, String)],
                 pidStartTime: UInt64, cgroups: [String], cgroupPath: String, ownPidNamespace: Bool, poststop: JSON, freezer: String?,
-                hasProcess: Bool, poststart: JSON, rootfsBind: RootfsBind?, created: String, owner: String) {
+                hasProcess: Bool, poststart: JSON, rootfsBind: RootfsBind?, created: String, owner: String,
+                systemdUnit: String? = nil) {
         self.id = id
         self.pid = pid
         self.bundle = bundle
@@ -116,6 +126,7 @@ public struct ContainerState {
         self.hasProcess = hasProcess
         self.poststart = poststart
         self.rootfsBind = rootfsBind
+        self.systemdUnit = systemdUnit
     }
 
     static func userName(_ uid: uid_t) -> String { Credentials.passwdField(0, of: uid) ?? String(decimal: uid) }

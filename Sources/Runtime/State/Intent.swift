@@ -35,6 +35,9 @@ public struct CreateIntent {
     /// only these are removed, and only in these is every process killed.
     public var made: [String] = []
     public var freezer: String?
+    /// The systemd unit holding the cgroup (--systemd-cgroup), which delete
+    /// stops; nil under the cgroupfs driver.
+    public var systemdUnit: String?
     /// Without a mount namespace: what the rootfs was before the init's
     /// bind (RootfsBind).
     public var rootfsBind: RootfsBind?
@@ -65,6 +68,7 @@ public struct CreateIntent {
         lines += cgroups.map { "cgroup " + $0 }
         lines += made.map { "made " + $0 }
         if let freezer { lines.append("freezer " + freezer) }
+        if let systemdUnit { lines.append("systemd-unit " + systemdUnit) }
         if let rootfsBind { lines.append("rootfs-bind " + rootfsBind.recordValue) }
         lines.append("own-pid-ns " + (ownPidNamespace ? "1" : "0"))
         if initPid > 0 { lines.append(initLine) }
@@ -100,6 +104,7 @@ public struct CreateIntent {
             case "cgroup": cgroups.append(value)
             case "made": made.append(value)
             case "freezer": freezer = value
+            case "systemd-unit": systemdUnit = value
             case "rootfs-bind": rootfsBind = RootfsBind(recordValue: value)
             case "own-pid-ns": ownPidNamespace = value != "0"
             case "init" where numbers.count == 2:
@@ -184,7 +189,7 @@ public struct CreateIntent {
             id: id, pid: thisBoot ? initPid : 0, bundle: bundle, rootfs: rootfs, annotations: [],
             pidStartTime: initStartTime, cgroups: cgroups, cgroupPath: cgroupPath, ownPidNamespace: ownPidNamespace,
             poststop: .array([]), freezer: freezer, hasProcess: true, poststart: .array([]),
-            rootfsBind: rootfsBind, created: created, owner: owner)
+            rootfsBind: rootfsBind, created: created, owner: owner, systemdUnit: systemdUnit)
     }
 
     /// What is left of the recorded hook: the processes of its group that

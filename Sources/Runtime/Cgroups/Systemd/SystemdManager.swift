@@ -21,6 +21,10 @@ public enum SystemdManager {
         /// Whether systemd hands the cgroup's subtree to hako (Delegate=yes):
         /// hako writes the resources and may make child cgroups.
         public var delegate = true
+        /// Limits systemd keeps as the unit's own properties (MemoryMax=...,
+        /// from SystemdManager.limit): without them a daemon-reload writes
+        /// the unit's defaults over what hako wrote in its cgroup.
+        public var limits: [DBusValue] = []
 
         public init(unit: String, slice: String, description: String, pids: [UInt32]) {
             self.unit = unit
@@ -41,7 +45,7 @@ public enum SystemdManager {
                 pairs.append((accounting, .boolean(true)))
             }
             pairs.append(("DefaultDependencies", .boolean(false)))
-            return pairs.map { .structure([.string($0.0), .variant($0.1)]) }
+            return pairs.map { SystemdManager.limit($0.0, $0.1) } + limits
         }
 
         /// Where the unit goes. A scope is put in its slice (Slice=) and
@@ -64,6 +68,17 @@ public enum SystemdManager {
             .string(scope.unit), .string("replace"), .array(property, scope.properties),
             .array(.structure([.string, .array(property)]), []),
         ])
+    }
+
+    /// One property, (sv), as StartTransientUnit and SetUnitProperties take it.
+    public static func limit(_ name: String, _ value: DBusValue) -> DBusValue {
+        .structure([.string(name), .variant(value)])
+    }
+
+    /// SetUnitProperties(sba(sv)), runtime only (not written to /etc):
+    /// `update` changes what systemd keeps for the unit as well.
+    public static func setUnitProperties(_ unit: String, _ properties: [DBusValue]) -> DBusMessage {
+        manager("SetUnitProperties", [.string(unit), .boolean(true), .array(property, properties)])
     }
 
     /// StopUnit(ss): stops the scope, killing what is left in it.
