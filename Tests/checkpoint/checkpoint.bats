@@ -15,9 +15,13 @@ setup_file() { setup_template sh -c "$COUNTER"; }
 
 setup() {
     setup_test checkpoint
+    setup_bundle
+}
+
+# criu_works: skips the test unless criu can dump on this kernel.
+criu_works() {
     requires criu
     criu check >/dev/null 2>&1 || skip "criu check fails on this kernel ($(uname -r)): $(criu check 2>&1 | tail -1)"
-    setup_bundle
 }
 
 teardown() { teardown_test; }
@@ -40,6 +44,7 @@ images() {
 }
 
 @test "checkpoint --leave-running: images written, the container keeps running" {
+    criu_works
     hk run -d --bundle "$B" "$NAME"
     started "$NAME"
     run hk checkpoint --image-path "$T/images" --leave-running "$NAME"
@@ -54,6 +59,7 @@ images() {
 }
 
 @test "checkpoint: the container is stopped after the dump, and state says so" {
+    criu_works
     hk run -d --bundle "$B" "$NAME"
     started "$NAME"
     run hk checkpoint --image-path "$T/images" --work-path "$T/work" "$NAME"
@@ -66,6 +72,7 @@ images() {
     hk delete "$NAME"
 }
 
+# Refused before criu runs: on any host.
 @test "checkpoint refuses what it does not implement, by name" {
     hk run -d --bundle "$B" "$NAME"
     run hk checkpoint --lazy-pages "$NAME"
@@ -78,6 +85,7 @@ images() {
 }
 
 @test "runc checkpoint on the same bundle, for comparison" {
+    criu_works
     requires runc
     runc_bundle
     rc run -d --bundle "$RB" "$NAME" </dev/null >/dev/null 2>&1
