@@ -54,6 +54,7 @@ images() {
     echo "hako: $output" >&3
     assert_status 0
     images "$T/images"
+    echo "hako images: $(ls "$T/images" | tr '\n' ' ')" >&3
     grep -q "Dumping finished successfully" "$T/images/dump.log"
     [ "$(status_of "$NAME")" = running ]
     a=$(counter); sleep 2; b=$(counter)
@@ -72,6 +73,7 @@ images() {
     [ -s "$T/work/dump.log" ]
     for i in $(seq 50); do [ "$(status_of "$NAME")" = stopped ] && break; sleep 0.1; done
     [ "$(status_of "$NAME")" = stopped ]
+    echo "hako state after checkpoint: $(hk state "$NAME" | jq -c '{status, pid}')" >&3
     hk delete "$NAME"
 }
 
