@@ -58,7 +58,7 @@ images() {
     grep -q "Dumping finished successfully" "$T/images/dump.log"
     [ "$(status_of "$NAME")" = running ]
     a=$(counter); sleep 2; b=$(counter)
-    echo "counter after the dump: $a, a second later: $b" >&3
+    echo "counter after the dump: $a, two seconds later: $b" >&3
     [ "$b" -gt "$a" ]
 }
 
