@@ -39,6 +39,39 @@ func createOptions(from a: Arguments) throws -> CreateOptions {
     return o
 }
 
+// runc 1.1's spelling. --lazy-pages, --status-fd and --page-server are
+// taken so that hako can refuse them by name (CheckpointOptions).
+let checkpointOptions: [OptionSpec] = [
+    .value("image-path"), .value("work-path"), .value("parent-path"), .flag("leave-running"),
+    .flag("tcp-established"), .flag("ext-unix-sk"), .flag("shell-job"), .flag("lazy-pages"),
+    .value("status-fd"), .value("page-server"), .flag("file-locks"), .flag("pre-dump"),
+    .value("manage-cgroups-mode"), .value("empty-ns"), .flag("auto-dedup"),
+]
+
+func checkpointOptions(from a: Arguments) throws -> CheckpointOptions {
+    var o = CheckpointOptions()
+    o.imagePath = a["image-path"] ?? o.imagePath
+    o.workPath = a["work-path"]
+    o.parentPath = a["parent-path"]
+    o.leaveRunning = a.has("leave-running")
+    o.tcpEstablished = a.has("tcp-established")
+    o.extUnixSk = a.has("ext-unix-sk")
+    o.shellJob = a.has("shell-job")
+    o.lazyPages = a.has("lazy-pages")
+    if let fd = a["status-fd"] {
+        guard let n = Int(fd), n >= -1 else { throw UsageError("invalid value \"\(fd)\" for --status-fd") }
+        o.statusFd = n
+    }
+    o.pageServer = a["page-server"]
+    o.fileLocks = a.has("file-locks")
+    o.preDump = a.has("pre-dump")
+    o.manageCgroupsMode = a["manage-cgroups-mode"]
+    o.emptyNamespaces = a.all("empty-ns")
+    o.autoDedup = a.has("auto-dedup")
+    o.criu = criuPath
+    return o
+}
+
 func printJSON(_ j: JSON) {
     print(j.serialized(indent: "  "))
 }
@@ -160,6 +193,13 @@ let commands: [Command] = [
             throw SpecError(e.path, e.reason, document: source)
         }
         try rt.update(id: a.id("update"), resources: resources, document: document, source: source)
+        return 0
+    },
+    Command(name: "checkpoint",
+            synopsis: "checkpoint [--image-path DIR] [--work-path DIR] [--parent-path DIR] [--leave-running] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--pre-dump] [--auto-dedup] [--manage-cgroups-mode soft|full|strict] [--empty-ns NS]... ID",
+            summary: "save a running container's processes to image files with criu",
+            options: checkpointOptions) { a, rt in
+        try rt.checkpoint(id: a.id("checkpoint"), options: checkpointOptions(from: a))
         return 0
     },
     Command(name: "events", synopsis: "events [--stats] [--interval DURATION] ID",

@@ -11,12 +11,16 @@ let globalOptions: [OptionSpec] = [
 
 let version = "0.1.0"
 
+/// The global --criu: the criu binary checkpoint runs (a name is looked up on PATH).
+var criuPath = "criu"
+
 func usage() -> String {
     var s = "hako - an OCI container runtime\n\nusage: hako [global options] command [options] [arguments]\n\ncommands:\n"
     for c in commands { s += "   " + c.name.padding(10) + c.summary + "\n" }
     s += "\nglobal options:\n   --root DIR          state directory (default /run/hako; for\n                       other users $XDG_RUNTIME_DIR/hako)\n"
     s += "   --trace             print a timeline of the command's steps (microseconds) to stderr; also HAKO_TRACE=1\n"
     s += "   --log FILE          log file\n   --log-format text|json\n   --debug             debug messages\n"
+    s += "   --criu PATH         the criu binary checkpoint runs (default: criu on PATH)\n"
     s += "   --systemd-cgroup    create's cgroup is a systemd scope (cgroupsPath slice:prefix:name; cgroup v2 hosts)\n   --version, -v\n   --help, -h\n"
     return s
 }
@@ -84,6 +88,7 @@ func main() -> Int32 {
             }
             systemdCgroupFlag = true
         }
+        criuPath = global["criu"] ?? criuPath
         let root = global["root"] ?? StateStore.defaultRoot(euid: geteuid(), xdgRuntimeDir: environment("XDG_RUNTIME_DIR"),
                                                                    user: environment("USER"))
         // CVE-2019-5736: the commands whose children enter a container run

@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# hako checkpoint: criu dumps a running container's processes over its RPC
+# (criu swrk). criu 3.17 needs a kernel it knows: `criu check` fails on the
+# 6.18 of the development hosts, so these tests run in the pure cgroup v2
+# QEMU guest (scripts/cgroup2-vm, from scripts/test) and skip elsewhere,
+# saying why. The last test runs runc's checkpoint on the same bundle.
+
+load "$BATS_TEST_DIRNAME/../helpers"
+
+# The container's stdio is its own /dev/null: criu dumps only files it can
+# find in the container's mounts, and the host's /dev/null is not one.
+COUNTER='exec </dev/null >/dev/null 2>&1; i=0; while :; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.1; done'
+
+setup_file() { setup_template sh -c "$COUNTER"; }
+
+# The rootfs is writable: the loop counts in its /tmp.
+setup() {
+    setup_test checkpoint
+    setup_bundle
+    cfg '.root.readonly = false'
+}
+
+# criu_works: skips the test unless criu can dump on this kernel.
+criu_works() {
+    requires criu
+    criu check >/dev/null 2>&1 || skip "criu check fails on this kernel ($(uname -r)): $(criu check 2>&1 | tail -1)"
+}
+
+teardown() { teardown_test; }
+
+# counter: what the container's loop last wrote (its /tmp is the rootfs's).
+counter() { cat "$B/rootfs/tmp/counter"; }
+
+# started ID: waits until the loop has counted, up to a minute: the
+# emulated guest is slow to start a container.
+started() {
+    for i in $(seq 600); do [ "$(counter 2>/dev/null)" -gt 1 ] 2>/dev/null && return 0; sleep 0.1; done
+    echo "the counter of $1 never started: $(hk state "$1" | jq -c .)" >&2; return 1
+}
+
+# images DIR: criu's images of a dump are there, with hako's files beside them.
+images() {
+    local f
+    for f in inventory.img pstree.img config.json descriptors.json; do
+        [ -s "$1/$f" ] || { echo "no $f in $1: $(ls "$1")" >&2; return 1; }
+    done
+}
+
+@test "checkpoint --leave-running: images written, the container keeps running" {
+    criu_works
+    hk run -d --bundle "$B" "$NAME"
+    started "$NAME"
+    run hk checkpoint --image-path "$T/images" --leave-running "$NAME"
+    echo "hako: $output" >&3
+    assert_status 0
+    images "$T/images"
+    echo "hako images: $(ls "$T/images" | tr '\n' ' ')" >&3
+    grep -q "Dumping finished successfully" "$T/images/dump.log"
+    [ "$(status_of "$NAME")" = running ]
+    a=$(counter); sleep 2; b=$(counter)
+    echo "counter after the dump: $a, two seconds later: $b" >&3
+    [ "$b" -gt "$a" ]
+}
+
+@test "checkpoint: the container is stopped after the dump, and state says so" {
+    criu_works
+    hk run -d --bundle "$B" "$NAME"
+    started "$NAME"
+    run hk checkpoint --image-path "$T/images" --work-path "$T/work" "$NAME"
+    echo "hako: $output" >&3
+    assert_status 0
+    images "$T/images"
+    [ -s "$T/work/dump.log" ]
+    for i in $(seq 50); do [ "$(status_of "$NAME")" = stopped ] && break; sleep 0.1; done
+    [ "$(status_of "$NAME")" = stopped ]
+    echo "hako state after checkpoint: $(hk state "$NAME" | jq -c '{status, pid}')" >&3
+    hk delete "$NAME"
+}
+
+# Refused before criu runs: on any host.
+@test "checkpoint refuses what it does not implement, by name" {
+    hk run -d --bundle "$B" "$NAME"
+    run hk checkpoint --lazy-pages "$NAME"
+    assert_status 1
+    [[ $output == *"--lazy-pages is not supported"* ]]
+    run hk checkpoint --manage-cgroups-mode bogus --image-path "$T/i" "$NAME"
+    assert_status 1
+    [[ $output == *"invalid manage cgroups mode"* ]]
+    [ "$(status_of "$NAME")" = running ]
+}
+
+@test "runc checkpoint on the same bundle, for comparison" {
+    criu_works
+    requires runc
+    runc_bundle
+    rc run -d --bundle "$RB" "$NAME" </dev/null >/dev/null 2>&1
+    run rc checkpoint --image-path "$T/runc-images" --leave-running "$NAME"
+    echo "runc --leave-running: status $status: $output" >&3
+    assert_status 0
+    [ -s "$T/runc-images/inventory.img" ]
+    echo "runc images: $(ls "$T/runc-images" | tr '\n' ' ')" >&3
+    echo "runc after --leave-running: $(rc state "$NAME" | jq -r .status)" >&3
+    run rc checkpoint --image-path "$T/runc-images2" "$NAME"
+    echo "runc: status $status: $output" >&3
+    assert_status 0
+    run rc state "$NAME"
+    echo "runc state after checkpoint: status $status: $output" >&3
+}
