@@ -59,7 +59,8 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
 
     requires runc
     runc_bundle
-    jq --arg cg "system.slice:hako-test:$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new" && mv "$RB/c.new" "$RB/config.json"
+    jq --arg cg "system.slice:hako-test:$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new"
+    mv "$RB/c.new" "$RB/config.json"
     rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
     local runit=hako-test-$NAME-runc.scope rdir
     rdir=$(scope_dir "$runit")
@@ -79,17 +80,20 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     hk kill "$NAME" KILL
     for _ in $(seq 100); do [ "$(status_of "$NAME")" = stopped ] && break; sleep 0.1; done
     hk delete "$NAME"
-    ! unit_listed "$unit"
+    run unit_listed "$unit"
+    [ "$status" -ne 0 ]
     [ ! -d "$dir" ]
 
     requires runc
     runc_bundle
-    jq --arg cg "system.slice:hako-test:$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new" && mv "$RB/c.new" "$RB/config.json"
+    jq --arg cg "system.slice:hako-test:$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new"
+    mv "$RB/c.new" "$RB/config.json"
     rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
     rc kill "$NAME-runc" KILL
     for _ in $(seq 100); do [ "$(rc state "$NAME-runc" | jq -r .status)" = stopped ] && break; sleep 0.1; done
     rc delete "$NAME-runc"
-    ! unit_listed "hako-test-$NAME-runc.scope"
+    run unit_listed "hako-test-$NAME-runc.scope"
+    [ "$status" -ne 0 ]
     [ ! -d "/sys/fs/cgroup/system.slice/hako-test-$NAME-runc.scope" ]
 }
 
@@ -102,7 +106,8 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     hk kill --all "$NAME" STOP
     grep -q T "/proc/$(hk state "$NAME" | jq -r .pid)/stat"
     hk delete --force "$NAME"
-    ! unit_listed "$unit"
+    run unit_listed "$unit"
+    [ "$status" -ne 0 ]
     [ ! -d "$dir" ]
 }
 
@@ -124,7 +129,8 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     local unit=hako-test-$NAME.scope pid
     run env HAKO_FAIL_AT="id maps and cgroup done; init goes on" "$HAKO" --root "$T/state" --systemd-cgroup create --bundle "$B" "$NAME" </dev/null
     assert_status 1
-    ! unit_listed "$unit"
+    run unit_listed "$unit"
+    [ "$status" -ne 0 ]
     [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
 
     # A createRuntime hook holds create once the unit has the init.
@@ -136,6 +142,7 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     kill -KILL "$pid"
     wait "$pid" || true
     hk delete --force "$NAME"
-    ! unit_listed "$unit"
+    run unit_listed "$unit"
+    [ "$status" -ne 0 ]
     [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
 }
