@@ -452,6 +452,22 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     grep -q ready "$B/rootfs/out/result"
 }
 
+# victims_for SECONDS: runs the victim bundle $B2 again and again for that
+# long, each deleted after; $out holds what they all printed, $ran how many
+# ran (each victim prints RAN first).
+victims_for() {
+    local end=$((SECONDS + $1))
+    out=
+    while [ "$SECONDS" -lt "$end" ]; do
+        out="$out$(hk run --bundle "$B2" "$NAME-v" 2>&1 || true)
+"
+        hk delete --force "$NAME-v" >/dev/null 2>&1 || true
+    done
+    echo "$out" | sort | uniq -c
+    ran=$(echo "$out" | grep -c '^RAN' || true)
+    echo "victims that ran: $ran"
+}
+
 # proc-swap (issue 36): a container that shares the victim's rootfs swaps
 # its /proc with an empty directory (RENAME_EXCHANGE) in a loop. A victim
 # that masks and binds read-only by name finds /proc empty after the swap
@@ -466,16 +482,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     mkdir -p "$SHARED/empty"
     cfg2 '.process.args = ["sh", "-c", "echo RAN; for f in /proc/sys/kernel/core_pattern /empty/sys/kernel/core_pattern; do if (: >> $f) 2>/dev/null; then echo ESCAPED: $f opens for writing; fi; done; true"]'
     start_swapper 150 /shared/proc /shared/empty
-    end=$((SECONDS + ${PROC_SWAP_SECONDS:-60}))
-    out=
-    while [ "$SECONDS" -lt "$end" ]; do
-        out="$out$(hk run --bundle "$B2" "$NAME-v" 2>&1 || true)
-"
-        hk delete --force "$NAME-v" >/dev/null 2>&1 || true
-    done
-    echo "$out" | sort | uniq -c
-    ran=$(echo "$out" | grep -c '^RAN' || true)
-    echo "victims that ran: $ran"
+    victims_for "${PROC_SWAP_SECONDS:-60}"
     [ "$ran" -ge 10 ]
     escaped=$(grep -c ESCAPED <<< "$out" || true)
     if [ "$escaped" != 0 ]; then echo "ESCAPED: $escaped of $ran victims opened core_pattern for writing"; return 1; fi
@@ -494,16 +501,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     mkdir -p "$SHARED/empty"
     cfg2 '.process.args = ["sh", "-c", "echo RAN; for d in /sys/firmware /empty/firmware; do if [ -n \"$(ls $d 2>/dev/null)\" ]; then echo ESCAPED: $d is not masked; fi; done; true"]'
     start_swapper 150 /shared/sys /shared/empty
-    end=$((SECONDS + ${SYS_SWAP_SECONDS:-20}))
-    out=
-    while [ "$SECONDS" -lt "$end" ]; do
-        out="$out$(hk run --bundle "$B2" "$NAME-v" 2>&1 || true)
-"
-        hk delete --force "$NAME-v" >/dev/null 2>&1 || true
-    done
-    echo "$out" | sort | uniq -c
-    ran=$(echo "$out" | grep -c '^RAN' || true)
-    echo "victims that ran: $ran"
+    victims_for "${SYS_SWAP_SECONDS:-20}"
     [ "$ran" -ge 5 ]
     escaped=$(grep -c ESCAPED <<< "$out" || true)
     if [ "$escaped" != 0 ]; then echo "ESCAPED: $escaped of $ran victims saw /sys/firmware unmasked"; return 1; fi
