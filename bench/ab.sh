@@ -13,7 +13,11 @@ W=/run/hako-ab.$$
 trap 'rm -rf "$W"; rmdir /sys/fs/cgroup/*/hako-test/ab-* /sys/fs/cgroup/hako-test/ab-* 2>/dev/null || true' EXIT
 mkdir -p "$W/old" "$W/new"
 gcc -O2 -o "$W/cpu" "$here/bench/cpu.c"
-cp "$OLD" "$W/old/hako"; cp "$NEW" "$W/new/hako"
+# Copied to the tmpfs, both builds seal themselves (ExecutableSeal.swift);
+# IN_PLACE=1 runs each where it lies, as installed (scripts/install binds
+# its binary read-only, which needs no seal).
+if [ "${IN_PLACE:-}" = 1 ]; then ln -s "$(realpath "$OLD")" "$W/old/hako"; ln -s "$(realpath "$NEW")" "$W/new/hako"
+else cp "$OLD" "$W/old/hako"; cp "$NEW" "$W/new/hako"; fi
 HAKO=$NEW "$here/scripts/busybox-bundle" "$W/b" true >/dev/null
 jq '.linux.cgroupsPath = "/hako-test/ab-run"' "$W/b/config.json" > "$W/c" && mv "$W/c" "$W/b/config.json"
 for v in old new; do
