@@ -66,6 +66,11 @@ extern const int HK_CAP_SYS_ADMIN, HK_CAP_SYS_RESOURCE;
 pid_t hk_clone(unsigned long flags);
 // clone3(2) with CLONE_INTO_CGROUP when cgroup_fd >= 0; -1/ENOSYS if absent.
 pid_t hk_clone3(uint64_t flags, int cgroup_fd);
+// fn(arg) in a child that shares this process's memory, on a stack of its
+// own, while the caller waits until the child exits or execs (CLONE_VM |
+// CLONE_VFORK, as posix_spawn does): nothing is copied, neither the page
+// tables nor, afterwards, the pages written. fn must end in _exit.
+pid_t hk_clone_vm(int (*fn)(void *), void *arg);
 int hk_unshare(int flags);
 int hk_setns(int fd, int nstype);
 /// The CLONE_NEW* type of a namespace file (NS_GET_NSTYPE), or -1.

@@ -308,7 +308,7 @@ extension Runtime {
     /// Clones the init, which runs `child`, in the new namespaces (and, on
     /// cgroup v2, in its cgroup); returns its pid and whether it was born there.
     func cloneInit(_ spec: Spec, cgroup: any CgroupDriver, flags: Int32, joins: [(NamespaceType, Int32)], parentEnd: Int32,
-                   childEnd: Int32, dir: ContainerDir, undo: inout Undo, child: () -> Never) throws -> (Int32, Bool) {
+                   childEnd: Int32, dir: ContainerDir, undo: inout Undo, child: @escaping () -> Never) throws -> (Int32, Bool) {
         let linux = spec.linux
         // Joining a pid namespace only affects children: enter it for the
         // clone and step back out, so that hooks still run in ours.

@@ -128,7 +128,7 @@ extension Runtime {
     /// Clones the process that runs `child` from inside the container
     /// (CloneInside): born in its pid namespace, it already stands in its
     /// other namespaces and root, and holds none of the host's descriptors.
-    func cloneExec(_ process: Process, childEnd: Int32, enter: (Int32) throws -> Void, child: () -> Never) throws -> Int32 {
+    func cloneExec(_ process: Process, childEnd: Int32, enter: @escaping (Int32) throws -> Void, child: @escaping () -> Never) throws -> Int32 {
         defer { close(childEnd) }
         // CVE-2019-5736: the process is this binary until its execve,
         // visible to the container's processes. Non-dumpable, its
