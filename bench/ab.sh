@@ -5,6 +5,8 @@
 # turns round by round, so that drift in the machine's load falls on both;
 # prints each one's median and the ratio new/old. State roots on /run (a
 # tmpfs, where engines keep them); cgroups /hako-test/ab-*, removed after.
+# Either side may be another runtime with runc's command line (crun, under
+# scripts/without-unified here); ociVersion is 1.0.2-dev, which crun 1.8 takes.
 # Needs root, gcc, jq, busybox-static. Timings never go into test assertions.
 set -eu
 OLD=$1 NEW=$2 N=${3:-60}
@@ -19,10 +21,10 @@ gcc -O2 -o "$W/cpu" "$here/bench/cpu.c"
 if [ "${IN_PLACE:-}" = 1 ]; then ln -s "$(realpath "$OLD")" "$W/old/hako"; ln -s "$(realpath "$NEW")" "$W/new/hako"
 else cp "$OLD" "$W/old/hako"; cp "$NEW" "$W/new/hako"; fi
 HAKO=$NEW "$here/scripts/busybox-bundle" "$W/b" true >/dev/null
-jq '.linux.cgroupsPath = "/hako-test/ab-run"' "$W/b/config.json" > "$W/c" && mv "$W/c" "$W/b/config.json"
+jq '.ociVersion = "1.0.2-dev" | .linux.cgroupsPath = "/hako-test/ab-run"' "$W/b/config.json" > "$W/c" && mv "$W/c" "$W/b/config.json"
 for v in old new; do
     HAKO=$NEW "$here/scripts/busybox-bundle" "$W/s-$v" sleep 100000 >/dev/null
-    jq --arg cg "/hako-test/ab-sleep-$v" '.linux.cgroupsPath = $cg' "$W/s-$v/config.json" > "$W/c" && mv "$W/c" "$W/s-$v/config.json"
+    jq --arg cg "/hako-test/ab-sleep-$v" '.ociVersion = "1.0.2-dev" | .linux.cgroupsPath = $cg' "$W/s-$v/config.json" > "$W/c" && mv "$W/c" "$W/s-$v/config.json"
     "$W/$v/hako" --root "$W/st-$v" run -d --bundle "$W/s-$v" sl </dev/null >/dev/null 2>&1
 done
 for i in $(seq "$N"); do
