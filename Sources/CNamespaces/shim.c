@@ -336,6 +336,32 @@ int hk_connect_unix(const char *path) {
     return fd;
 }
 
+// A datagram socket bound to, or connected to, the address whose sun_path
+// is the len bytes at addr (a leading NUL names an abstract address).
+static int hk_unix_dgram(const char *addr, size_t len, int do_bind) {
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    if (len == 0 || len >= sizeof(sa.sun_path)) {
+        errno = len ? ENAMETOOLONG : EINVAL;
+        return -1;
+    }
+    memcpy(sa.sun_path, addr, len);
+    socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -1;
+    int r = do_bind ? bind(fd, (struct sockaddr *)&sa, salen) : connect(fd, (struct sockaddr *)&sa, salen);
+    if (r < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+int hk_bind_unix_dgram(const char *addr, size_t len) { return hk_unix_dgram(addr, len, 1); }
+int hk_connect_unix_dgram(const char *addr, size_t len) { return hk_unix_dgram(addr, len, 0); }
+
 static long hk_bpf(int cmd, union bpf_attr *attr) {
     return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
 }

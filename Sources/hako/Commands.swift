@@ -36,6 +36,7 @@ func createOptions(from a: Arguments) throws -> CreateOptions {
         o.listenFds = n
     }
     o.preserveFds = try a.descriptorCount("preserve-fds", more: o.listenFds)
+    o.notifySocket = NotifySocket.fromEnvironment()
     return o
 }
 
@@ -90,7 +91,7 @@ let commands: [Command] = [
         return try rt.run(id: a.id("run"), options: o, detach: a.has("detach"), keep: a.has("keep"))
     },
     Command(name: "start", synopsis: "start ID", summary: "run the user process of a created container", options: []) { a, rt in
-        try rt.start(id: a.id("start"))
+        try rt.start(id: a.id("start"), notifySocket: NotifySocket.fromEnvironment())
         return 0
     },
     Command(name: "state", synopsis: "state ID", summary: "print the state of a container as JSON", options: []) { a, rt in

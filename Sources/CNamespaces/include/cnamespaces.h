@@ -158,6 +158,10 @@ long hk_statfs_type(const char *path);
 int hk_pipe2(int fds[2], int flags);
 int hk_errno(void);
 int hk_connect_unix(const char *path);
+// Unix datagram sockets (sd_notify): bound to or connected to the address
+// whose sun_path is the len bytes at addr; a leading NUL is abstract.
+int hk_bind_unix_dgram(const char *addr, size_t len);
+int hk_connect_unix_dgram(const char *addr, size_t len);
 
 
 // Process settings (ProcessSettings.swift).

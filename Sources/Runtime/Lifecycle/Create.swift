@@ -22,6 +22,9 @@ public struct CreateOptions {
     /// --systemd-cgroup: systemd keeps the container's cgroup, a transient
     /// scope (SystemdCgroup); linux.cgroupsPath is "slice:prefix:name".
     public var systemdCgroup = false
+    /// The host's NOTIFY_SOCKET: the container gets a socket of its own
+    /// (NotifySocket.swift).
+    public var notifySocket: NotifySocket?
     public init() {}
 }
 
@@ -50,8 +53,9 @@ extension Runtime {
             throw RuntimeError("cannot read \(configPath): \(error)")
         }
         try logger.step("config.json read")
-        let spec = try Spec.parse(bytes)
+        var spec = try Spec.parse(bytes)
         try logger.step("config parsed")
+        if options.notifySocket != nil { NotifySocket.addToSpec(&spec, stateDir: absolutePath(store.root) + "/" + id) }
         let rootfsPath = try Runtime.validate(spec, bundle: bundle, options: options, logger: logger)
         if options.subreaper { _ = hk_prctl(HK_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) }
 
@@ -61,6 +65,7 @@ extension Runtime {
         do {
             try logger.step("state directory locked")
             try dir.keepConfig(bytes)
+            if options.notifySocket != nil { try NotifySocket.makeDirectory(in: dir) }
             let created = try spawn(id: id, spec: spec, bundle: bundle, rootfsPath: rootfsPath, dir: dir,
                                     options: options, undo: &undo)
             if !keepSync { close(created.sync.fd) }

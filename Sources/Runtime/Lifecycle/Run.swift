@@ -10,7 +10,11 @@ extension Runtime {
     public func run(id: String, options: CreateOptions, detach: Bool, keep: Bool = false) throws -> Int32 {
         if detach {
             try create(id: id, options: options)
-            try start(id: id)
+            // runc's run -d waits for READY= too, MAINPID the init's.
+            if let notify = try start(id: id, notifySocket: options.notifySocket, hostRequired: false) {
+                defer { notify.relay.close(); close(notify.pidfd) }
+                passReady(notify.relay, pidfd: notify.pidfd, mainPid: notify.pid)
+            }
             return 0
         }
         var opts = options
@@ -20,10 +24,17 @@ extension Runtime {
         let c = try create(id: id, options: opts, keepSync: true)
         defer { c.terminal?.close() }
         var relay: Relay? = nil
+        var notify: NotifyRelay? = nil
         do {
             relay = try c.terminal?.attach(field: "config.json: process.terminal")
+            if let n = options.notifySocket {
+                let dir = try ContainerDir(path: store.root + "/" + id, id: id, lock: false)
+                defer { dir.unlock() }
+                notify = try n.open(in: dir, hostRequired: false, logger: logger)
+            }
             try c.sync.send(.start)
         } catch {
+            notify?.close()
             relay?.end()
             close(c.sync.fd)
             try? delete(id: id, force: true)
@@ -31,6 +42,13 @@ extension Runtime {
         }
         close(c.sync.fd)
         runPoststart(c.state)
+        if let notify {
+            // In the foreground hako is the unit's main process, as runc
+            // is: MAINPID is hako's own. (A terminal is relayed only after.)
+            let pidfd = hk_pidfd_open(c.pid, 0)
+            if pidfd >= 0 { passReady(notify, pidfd: pidfd, mainPid: getpid()); close(pidfd) }
+            notify.close()
+        }
         // Reap everything: hooks are our children too.
         let exited: () -> Int32? = {
             while true {
@@ -49,5 +67,13 @@ extension Runtime {
         }
         if !keep { try? delete(id: id, force: true) }
         return Exec.exitCode(status)
+    }
+
+    /// run's READY= relay: a failure is warned about, not fatal, as runc's
+    /// run ignores it; the container runs either way.
+    func passReady(_ notify: NotifyRelay, pidfd: Int32, mainPid: Int32) {
+        do { _ = try notify.forwardReady(pidfd: pidfd, mainPid: mainPid, logger: logger) } catch {
+            logger.warn("NOTIFY_SOCKET: \(error)")
+        }
     }
 }

@@ -4,7 +4,18 @@ import CNamespaces
 import Glibc
 
 extension Runtime {
-    public func start(id: String) throws {
+    /// With NOTIFY_SOCKET, returns once the process said READY= (or
+    /// exited), after the container's lock is let go: waiting may take
+    /// long, and kill or delete must not wait with it.
+    public func start(id: String, notifySocket: NotifySocket? = nil) throws {
+        guard let notify = try start(id: id, notifySocket: notifySocket, hostRequired: true) else { return }
+        defer { notify.relay.close(); close(notify.pidfd) }
+        _ = try notify.relay.forwardReady(pidfd: notify.pidfd, mainPid: notify.pid, logger: logger)
+    }
+
+    /// The start; what waits for READY= when NOTIFY_SOCKET is set: the
+    /// relay, and the init's pid and pidfd, opened while it surely lives.
+    func start(id: String, notifySocket: NotifySocket?, hostRequired: Bool) throws -> (relay: NotifyRelay, pid: Int32, pidfd: Int32)? {
         let dir = try store.openLocked(id: id)
         defer { dir.unlock() }
         let s = try dir.read()
@@ -14,6 +25,26 @@ extension Runtime {
         case let other: throw RuntimeError("cannot start an already \(other.rawValue) container")
         }
         if !s.hasProcess { throw RuntimeError("cannot start container \"\(id)\": config.json has no process") }
+        var notify: (relay: NotifyRelay, pid: Int32, pidfd: Int32)? = nil
+        if let relay = try notifySocket?.open(in: dir, hostRequired: hostRequired, logger: logger) {
+            let pidfd = hk_pidfd_open(s.pid, 0)
+            if pidfd < 0 {
+                relay.close()
+                throw SystemError("pidfd_open \(s.pid) (the container init)")
+            }
+            notify = (relay, s.pid, pidfd)
+        }
+        do {
+            try go(dir, s)
+        } catch {
+            if let notify { notify.relay.close(); close(notify.pidfd) }
+            throw error
+        }
+        return notify
+    }
+
+    /// The init is told to go; startContainer's outcome; poststart.
+    func go(_ dir: ContainerDir, _ s: ContainerState) throws {
         // With startContainer hooks, the init reports on hooks.fifo whether
         // they passed (runtime.md: a failing one MUST make start an error).
         // The reader is opened before the go, so the report cannot be missed.

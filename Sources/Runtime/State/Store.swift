@@ -144,8 +144,12 @@ public struct ContainerDir {
     }
 
     /// Removes the state directory; the lock goes with the descriptor.
+    /// Its one subdirectory, NOTIFY_SOCKET's, holds only the socket.
     public func remove() {
-        for name in Files.list(path) { unlinkat(fd, name, 0) }
+        for name in Files.list(path) where unlinkat(fd, name, 0) != 0 && errno == EISDIR {
+            for inner in Files.list(path + "/" + name) { unlinkat(fd, name + "/" + inner, 0) }
+            unlinkat(fd, name, AT_REMOVEDIR)
+        }
         rmdir(path)
         unlock()
     }
