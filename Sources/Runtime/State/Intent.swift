@@ -53,10 +53,11 @@ public struct CreateIntent {
     static let fileName = "intent"
     static let magic = "hako-intent 1"
 
-    /// The kernel's id for this boot, to tell a record left by an earlier boot.
-    static func currentBootID() -> String {
+    /// The kernel's id for this boot, to tell a record left by an earlier
+    /// boot; read once per command, which asks up to three times.
+    static func currentBootID() -> String { bootIDOfThisBoot }
+    private static let bootIDOfThisBoot: String =
         (Files.readText("/proc/sys/kernel/random/boot_id") ?? "").split(byte: UInt8(ascii: "\n")).first ?? ""
-    }
 
     /// Whether the record was written on this boot (if not, nothing it names lives).
     public var thisBoot: Bool { bootID.isEmpty || bootID == CreateIntent.currentBootID() }

@@ -118,20 +118,33 @@ public enum Files {
     }
 
     /// mkdir -p. Returns the directories it created, outermost first, so a
-    /// failed create can remove exactly those.
+    /// failed create can remove exactly those. The directory itself is tried
+    /// first and its parents only if it has none: a container's cgroup lies
+    /// under an existing parent in each of up to 12 hierarchies, one mkdir
+    /// each instead of one per component.
     @discardableResult
     public static func makeDirectories(_ path: String, mode: mode_t = 0o755) throws -> [String] {
-        var created: [String] = []
-        var prefix = path.hasBytePrefix("/") ? "" : "."
-        for comp in path.split(separator: "/") {
-            prefix += "/" + comp
-            if mkdir(prefix, mode) == 0 {
-                created.append(prefix)
-            } else if errno != EEXIST {
-                throw SystemError("mkdir \(prefix)")
-            }
+        if mkdir(path, mode) == 0 { return [path] }
+        if errno == EEXIST { return [] }
+        guard errno == ENOENT, let parent = parentDirectory(path) else { throw SystemError("mkdir \(path)") }
+        var created = try makeDirectories(parent, mode: mode)
+        if mkdir(path, mode) == 0 {
+            created.append(path)
+        } else if errno != EEXIST {
+            throw SystemError("mkdir \(path)")
         }
         return created
+    }
+
+    /// The path without its last component ("/a//b/" -> "/a"); nil where
+    /// that is "/" or nothing ("/a", "a"), which need no making.
+    static func parentDirectory(_ path: String) -> String? {
+        var bytes = Array(path.utf8)
+        while bytes.count > 1, bytes.last == UInt8(ascii: "/") { bytes.removeLast() }
+        guard let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        var end = slash
+        while end > 0, bytes[end - 1] == UInt8(ascii: "/") { end -= 1 }
+        return end == 0 ? nil : String(decoding: bytes[..<end], as: UTF8.self)
     }
 
     public static func exists(_ path: String) -> Bool { access(path, F_OK) == 0 }
