@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/capability.h>
+#include <linux/memfd.h>
 #include <linux/nsfs.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
@@ -97,6 +98,18 @@ const uint16_t HK_BPF_LD_W_ABS = BPF_LD | BPF_W | BPF_ABS, HK_BPF_JEQ_K = BPF_JM
     HK_BPF_JGE_K = BPF_JMP | BPF_JGE | BPF_K, HK_BPF_JGT_K = BPF_JMP | BPF_JGT | BPF_K, HK_BPF_RET_K = BPF_RET | BPF_K;
 const int HK_F_SEAL_SEAL = F_SEAL_SEAL, HK_F_SEAL_SHRINK = F_SEAL_SHRINK, HK_F_SEAL_GROW = F_SEAL_GROW,
     HK_F_SEAL_WRITE = F_SEAL_WRITE;
+const int HK_F_GET_SEALS = F_GET_SEALS, HK_F_ADD_SEALS = F_ADD_SEALS;
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+const unsigned int HK_MFD_CLOEXEC = MFD_CLOEXEC, HK_MFD_ALLOW_SEALING = MFD_ALLOW_SEALING, HK_MFD_EXEC = MFD_EXEC;
+const uint8_t HK_EBPF_LDX_MEM_W = BPF_LDX | BPF_MEM | BPF_W, HK_EBPF_ALU_AND_K = BPF_ALU | BPF_AND | BPF_K,
+    HK_EBPF_ALU_RSH_K = BPF_ALU | BPF_RSH | BPF_K, HK_EBPF_ALU_MOV_X = BPF_ALU | BPF_MOV | BPF_X,
+    HK_EBPF_ALU_MOV_K = BPF_ALU | BPF_MOV | BPF_K, HK_EBPF_JNE_K = BPF_JMP | BPF_JNE | BPF_K,
+    HK_EBPF_JEQ_K = BPF_JMP | BPF_JEQ | BPF_K, HK_EBPF_EXIT = BPF_JMP | BPF_EXIT;
+const int32_t HK_BPF_DEVCG_ACC_MKNOD = BPF_DEVCG_ACC_MKNOD, HK_BPF_DEVCG_ACC_READ = BPF_DEVCG_ACC_READ,
+    HK_BPF_DEVCG_ACC_WRITE = BPF_DEVCG_ACC_WRITE, HK_BPF_DEVCG_DEV_BLOCK = BPF_DEVCG_DEV_BLOCK,
+    HK_BPF_DEVCG_DEV_CHAR = BPF_DEVCG_DEV_CHAR;
 // include/linux/key.h, not exported to user space (keyutils.h copies it): search permission for the key's user.
 const uint32_t HK_KEY_USR_SEARCH = 0x00080000;
 const unsigned long HK_PER_LINUX = PER_LINUX, HK_PER_LINUX32 = PER_LINUX32;

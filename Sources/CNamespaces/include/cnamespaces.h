@@ -53,6 +53,15 @@ extern const uint32_t HK_X32_SYSCALL_BIT;
 extern const uint16_t HK_BPF_LD_W_ABS, HK_BPF_JEQ_K, HK_BPF_JGE_K, HK_BPF_JGT_K, HK_BPF_RET_K;
 // memfd seals (linux/fcntl.h), key permissions (linux/keyctl.h), personalities (linux/personality.h).
 extern const int HK_F_SEAL_SEAL, HK_F_SEAL_SHRINK, HK_F_SEAL_GROW, HK_F_SEAL_WRITE;
+extern const int HK_F_GET_SEALS, HK_F_ADD_SEALS;
+// memfd_create(2) flags (linux/memfd.h); MFD_EXEC is 6.3's, defined here for older headers.
+extern const unsigned int HK_MFD_CLOEXEC, HK_MFD_ALLOW_SEALING, HK_MFD_EXEC;
+// eBPF opcodes of the cgroup v2 device filter (linux/bpf.h, linux/bpf_common.h).
+extern const uint8_t HK_EBPF_LDX_MEM_W, HK_EBPF_ALU_AND_K, HK_EBPF_ALU_RSH_K, HK_EBPF_ALU_MOV_X, HK_EBPF_ALU_MOV_K,
+    HK_EBPF_JNE_K, HK_EBPF_JEQ_K, HK_EBPF_EXIT;
+// struct bpf_cgroup_dev_ctx's access_type (linux/bpf.h).
+extern const int32_t HK_BPF_DEVCG_ACC_MKNOD, HK_BPF_DEVCG_ACC_READ, HK_BPF_DEVCG_ACC_WRITE,
+    HK_BPF_DEVCG_DEV_BLOCK, HK_BPF_DEVCG_DEV_CHAR;
 extern const uint32_t HK_KEY_USR_SEARCH;
 extern const unsigned long HK_PER_LINUX, HK_PER_LINUX32;
 extern const uint64_t HK_MOUNT_ATTR_IDMAP;

@@ -17,24 +17,21 @@ struct DeviceFilter {
         }
     }
 
-    // Opcodes (linux/bpf.h, linux/bpf_common.h).
-    static let ldxW: UInt8 = 0x61      // BPF_LDX | BPF_MEM | BPF_W
-    static let andK: UInt8 = 0x54      // BPF_ALU | BPF_AND | BPF_K
-    static let rshK: UInt8 = 0x74      // BPF_ALU | BPF_RSH | BPF_K
-    static let movX: UInt8 = 0xbc      // BPF_ALU | BPF_MOV | BPF_X
-    static let movK: UInt8 = 0xb4      // BPF_ALU | BPF_MOV | BPF_K
-    static let jneK: UInt8 = 0x55      // BPF_JMP | BPF_JNE | BPF_K
-    static let jeqK: UInt8 = 0x15      // BPF_JMP | BPF_JEQ | BPF_K
-    static let exit: UInt8 = 0x95      // BPF_JMP | BPF_EXIT
+    // Opcodes, from the kernel's headers through the shim.
+    static let ldxW = HK_EBPF_LDX_MEM_W, andK = HK_EBPF_ALU_AND_K, rshK = HK_EBPF_ALU_RSH_K
+    static let movX = HK_EBPF_ALU_MOV_X, movK = HK_EBPF_ALU_MOV_K
+    static let jneK = HK_EBPF_JNE_K, jeqK = HK_EBPF_JEQ_K, exit = HK_EBPF_EXIT
+
+    static let allAccess = HK_BPF_DEVCG_ACC_MKNOD | HK_BPF_DEVCG_ACC_READ | HK_BPF_DEVCG_ACC_WRITE
 
     // Registers: r1 the context; r2 type, r3 access, r4 major, r5 minor.
     static func access(_ letters: String?) -> Int32 {
         var a: Int32 = 0
         for c in letters ?? "rwm" {
             switch c {
-            case "m": a |= 1   // BPF_DEVCG_ACC_MKNOD
-            case "r": a |= 2   // BPF_DEVCG_ACC_READ
-            case "w": a |= 4   // BPF_DEVCG_ACC_WRITE
+            case "m": a |= HK_BPF_DEVCG_ACC_MKNOD
+            case "r": a |= HK_BPF_DEVCG_ACC_READ
+            case "w": a |= HK_BPF_DEVCG_ACC_WRITE
             default: break
             }
         }
@@ -55,16 +52,16 @@ struct DeviceFilter {
             // Each check jumps past the rest of this rule's block on a mismatch;
             // offsets are filled in once the block's length is known.
             switch rule.type ?? "a" {
-            case "c": checks.append(Instruction(code: jneK, dst: 2, imm: 2))  // BPF_DEVCG_DEV_CHAR
-            case "b": checks.append(Instruction(code: jneK, dst: 2, imm: 1))  // BPF_DEVCG_DEV_BLOCK
+            case "c": checks.append(Instruction(code: jneK, dst: 2, imm: HK_BPF_DEVCG_DEV_CHAR))
+            case "b": checks.append(Instruction(code: jneK, dst: 2, imm: HK_BPF_DEVCG_DEV_BLOCK))
             default: break
             }
             let acc = access(rule.access)
-            if acc != 7 {
+            if acc != allAccess {
                 checks.append(Instruction(code: movX, dst: 1, src: 3))
                 if rule.allow {
                     // Allowed when every requested access is in the rule.
-                    checks.append(Instruction(code: andK, dst: 1, imm: ~acc & 7))
+                    checks.append(Instruction(code: andK, dst: 1, imm: ~acc & allAccess))
                     checks.append(Instruction(code: jneK, dst: 1, imm: 0))
                 } else {
                     // Denied when any requested access is in the rule.

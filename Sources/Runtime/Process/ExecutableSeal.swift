@@ -30,7 +30,6 @@ import Glibc
 public enum ExecutableSeal {
     /// The seals that make a memfd immutable: no writes, no resizing, no unsealing.
     static let memfdSeals = HK_F_SEAL_SEAL | HK_F_SEAL_SHRINK | HK_F_SEAL_GROW | HK_F_SEAL_WRITE
-    static let getSeals: Int32 = 1034, addSeals: Int32 = 1033  // F_GET_SEALS, F_ADD_SEALS
     /// The overlayfs' second, empty layer; /run is a tmpfs, gone at boot.
     static let emptyLayer = "/run/hako-seal"
 
@@ -76,7 +75,7 @@ public enum ExecutableSeal {
     static func isSealed(_ fd: Int32) -> Bool {
         var fs = statvfs()
         if fstatvfs(fd, &fs) == 0, fs.f_flag & UInt(ST_RDONLY) != 0 { return true }
-        let seals = hk_fcntl_int(fd, getSeals, 0)
+        let seals = hk_fcntl_int(fd, HK_F_GET_SEALS, 0)
         return seals >= 0 && seals & memfdSeals == memfdSeals
     }
 
@@ -126,8 +125,8 @@ public enum ExecutableSeal {
         try sys(fstat(exe, &st), "fstat /proc/self/exe")
         // MFD_CLOEXEC | MFD_ALLOW_SEALING, and MFD_EXEC where the kernel has
         // it (6.3), so that vm.memfd_noexec does not make the copy unrunnable.
-        var fd = hk_memfd_create("hako-sealed", 0x1 | 0x2 | 0x10)
-        if fd < 0, errno == EINVAL { fd = hk_memfd_create("hako-sealed", 0x1 | 0x2) }
+        var fd = hk_memfd_create("hako-sealed", HK_MFD_CLOEXEC | HK_MFD_ALLOW_SEALING | HK_MFD_EXEC)
+        if fd < 0, errno == EINVAL { fd = hk_memfd_create("hako-sealed", HK_MFD_CLOEXEC | HK_MFD_ALLOW_SEALING) }
         if fd < 0 { throw SystemError("memfd_create") }
         do {
             var copied = 0
@@ -137,7 +136,7 @@ public enum ExecutableSeal {
                 if n <= 0 { throw n == 0 ? RuntimeError("copy of the binary ended early") : SystemError("sendfile into the memfd") }
                 copied += n
             }
-            try sys(hk_fcntl_int(fd, addSeals, memfdSeals), "seal the memfd")
+            try sys(hk_fcntl_int(fd, HK_F_ADD_SEALS, memfdSeals), "seal the memfd")
         } catch {
             close(fd)
             throw error
