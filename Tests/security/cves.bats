@@ -442,7 +442,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     args /cwdracer /out/result
     hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
     wait_for "$B/rootfs/out/result"
-    for i in $(seq 200); do
+    for i in $(seq "${EXEC_PTRACE_EXECS:-200}"); do
         hk exec "$NAME" /bin/true || true
         if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(cat "$B/rootfs/out/result")"; break; fi
     done
@@ -516,7 +516,7 @@ victims_for() {
     victim=$T/victim; echo secret > "$victim"; chmod 0600 "$victim"
     "$ATTACKS/devracer" "$B/rootfs/dev" "$victim" & SWAP_PID=$!
     created=0
-    for i in $(seq 150); do
+    for i in $(seq "${DEV_CHMOD_CREATES:-150}"); do
         rm -f "$B"/rootfs/dev/d* "$B"/rootfs/dev/.l*
         hk create --bundle "$B" "$NAME-$i" </dev/null >/dev/null 2>&1 && created=$((created + 1))
         hk delete --force "$NAME-$i" >/dev/null 2>&1 || true
@@ -526,7 +526,7 @@ victims_for() {
     echo "rounds: $i, created: $created, victim: $(stat -c %a "$victim")"
     [ "$(stat -c %a "$victim")" = 600 ] || { echo "ESCAPED: the host file's mode became $(stat -c %a "$victim")"; return 1; }
     # the race was run: most creates either won it or refused the swapped node
-    [ "$i" = 150 ]
+    [ "$i" = "${DEV_CHMOD_CREATES:-150}" ]
 }
 
 @test "userns-root-fds: a user namespace mapping root to the host's root: a process exec'd into the created container cannot take the waiting init's --log file (attack helper's finding B)" {
