@@ -71,3 +71,40 @@ cases() {
         esac
     done
 }
+
+# The image chooses /etc/passwd, which hako reads for HOME when process.env
+# sets none. A FIFO there made the read wait forever (runc's too), /dev/zero
+# made it read until the container's memory limit killed it (crun's too;
+# runc fails on the overlong line). Either is now an error naming the file.
+hostile_passwd() {
+    cp -a "$TEMPLATE" "$T/b"
+    jq --arg cg "/hako-test/$NAME" '.process.args = ["true"] | .process.env = ["PATH=/bin"] | .linux.cgroupsPath = $cg | .linux.resources.memory.limit = 67108864' \
+        "$T/b/config.json" > "$T/c"
+    mv "$T/c" "$T/b/config.json"
+    rm -f "$T/b/rootfs/etc/passwd"
+}
+
+@test "an image whose /etc/passwd is a FIFO fails the run at once, naming the file" {
+    hostile_passwd
+    mkfifo "$T/b/rootfs/etc/passwd"
+    # To a file: an init stuck on the FIFO would hold a pipe open.
+    rc=0
+    timeout -s KILL 60 "$HAKO" --root "$T/state" run --bundle "$T/b" "$NAME" >"$T/out" 2>&1 </dev/null || rc=$?
+    cat "$T/out"
+    [ "$rc" -eq 1 ]
+    grep -q 'HOME of process.user.uid 0.*/etc/passwd is not a regular file' "$T/out"
+}
+
+@test "exec into a container whose /etc/passwd is /dev/zero fails at once, naming the file" {
+    hostile_passwd
+    jq '.process.args = ["sleep", "100"]' "$T/b/config.json" > "$T/c"
+    mv "$T/c" "$T/b/config.json"
+    cp "$TEMPLATE/rootfs/etc/passwd" "$T/b/rootfs/etc/passwd"
+    hk run -d --bundle "$T/b" "$NAME" </dev/null
+    ln -sf /dev/zero "$T/b/rootfs/etc/passwd"
+    rc=0
+    timeout -s KILL 60 "$HAKO" --root "$T/state" exec "$NAME" true >"$T/out" 2>&1 </dev/null || rc=$?
+    cat "$T/out"
+    [ "$rc" -eq 255 ]
+    grep -q '/etc/passwd is not a regular file' "$T/out"
+}

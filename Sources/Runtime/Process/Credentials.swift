@@ -65,7 +65,6 @@ enum Credentials {
         if hk_capset(e, p, i) != 0 { throw SpecError("process.capabilities", SystemError("capset").description) }
     }
 
-    /// The home directory of `uid` in the container's /etc/passwd, or "/".
     /// Whether this process has `capability` in its effective set (CapEff
     /// in /proc/self/status).
     static func hasEffective(capability: Int) -> Bool {
@@ -75,12 +74,23 @@ enum Credentials {
         return mask & (1 << UInt64(capability)) != 0
     }
 
-    static func home(of uid: UInt32) -> String { passwdField(5, of: uid) ?? "/" }
+    /// The home directory of `uid` in the container's /etc/passwd, or "/".
+    static func home(of uid: UInt32) throws -> String { try passwdField(5, of: uid) ?? "/" }
 
-    /// Field `index` of uid's line in /etc/passwd ("name:x:uid:gid:gecos:home:shell").
-    /// Static binaries cannot use NSS modules; the file is enough for a name and a home.
-    static func passwdField(_ index: Int, of uid: uid_t) -> String? {
-        guard let text = Files.readText("/etc/passwd") else { return nil }
+    /// The most of /etc/passwd read: a few thousand users' lines.
+    static let passwdLimit = 4 << 20
+
+    /// Field `index` of uid's line in /etc/passwd ("name:x:uid:gid:gecos:home:shell");
+    /// nil without the file. Static binaries cannot use NSS modules; the file
+    /// is enough for a name and a home. In a container the image chose it:
+    /// one that is not a regular file, or is huge, is an error (runc's
+    /// reader fails on a line over 64 KiB, and waits forever on a FIFO).
+    static func passwdField(_ index: Int, of uid: uid_t) throws -> String? {
+        let bytes: [UInt8]
+        do { bytes = try Files.readRegular("/etc/passwd", limit: passwdLimit) } catch let e as SystemError where e.errno == ENOENT || e.errno == EACCES {
+            return nil
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
         let id = String(decimal: uid)
         for line in text.split(byte: UInt8(ascii: "\n")) {
             let f = line.split(byte: UInt8(ascii: ":"), omittingEmpty: false)

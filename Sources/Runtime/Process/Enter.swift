@@ -84,7 +84,11 @@ struct EnterContainer {
         umask(mode_t(process.user.umask ?? 0o022))
         if !inCwd { try Rootfs.changeDirectory(process.cwd) }
         var env = process.env
-        if !env.contains(where: { $0.hasBytePrefix("HOME=") }) { env.append("HOME=" + Credentials.home(of: process.user.uid)) }
+        if !env.contains(where: { $0.hasBytePrefix("HOME=") }) {
+            do { env.append("HOME=" + (try Credentials.home(of: process.user.uid))) } catch {
+                throw RuntimeError("HOME of process.user.uid \(process.user.uid), which process.env does not set: \(error)")
+            }
+        }
         env += extraEnv
         return Ready(executable: try Exec.find(process.args.first ?? "", env: env), env: env)
     }

@@ -129,7 +129,7 @@ public struct ContainerState {
         self.systemdUnit = systemdUnit
     }
 
-    static func userName(_ uid: uid_t) -> String { Credentials.passwdField(0, of: uid) ?? String(decimal: uid) }
+    static func userName(_ uid: uid_t) -> String { (try? Credentials.passwdField(0, of: uid)) ?? String(decimal: uid) }
 }
 
 /// What /proc says about a process: whether it lives, and since when.

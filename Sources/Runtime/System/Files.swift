@@ -12,11 +12,13 @@ public enum Files {
         return try readAll(fd, path)
     }
 
-    public static func readAll(_ fd: Int32, _ what: String) throws -> [UInt8] {
+    /// Reads to the end, or until `limit` bytes.
+    public static func readAll(_ fd: Int32, _ what: String, limit: Int = .max) throws -> [UInt8] {
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        while out.count < limit {
+            let want = min(chunk.count, limit - out.count)
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, want) }
             if n < 0 {
                 if errno == EINTR { continue }
                 throw SystemError("read \(what)")
@@ -24,6 +26,23 @@ public enum Files {
             if n == 0 { return out }
             out.append(contentsOf: chunk[0..<n])
         }
+        return out
+    }
+
+    /// A file the container controls (its /etc/passwd), read only if it is
+    /// a regular file of at most `limit` bytes: a FIFO there would make the
+    /// read wait forever (opened O_NONBLOCK, it is seen first), a link to
+    /// /dev/zero would read until memory runs out.
+    public static func readRegular(_ path: String, limit: Int) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        if fd < 0 { throw SystemError("open \(path)") }
+        defer { close(fd) }
+        var st = stat()
+        try sys(fstat(fd, &st), "fstat \(path)")
+        guard st.st_mode & S_IFMT == S_IFREG else { throw RuntimeError("\(path) is not a regular file") }
+        let bytes = try readAll(fd, path, limit: limit + 1)
+        guard bytes.count <= limit else { throw RuntimeError("\(path) is larger than \(limit) bytes") }
+        return bytes
     }
 
     public static func readText(_ path: String) -> String? {
