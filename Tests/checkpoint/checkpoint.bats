@@ -129,6 +129,7 @@ images() {
     at=$(counter)
     run hk restore -d --image-path "$T/images" --work-path "$T/work" --bundle "$B" --pid-file "$T/pid" "$NAME"
     echo "hako restore: $output" >&3
+    grep -B3 Error "$T/work/restore.log" >&3 || true
     assert_status 0
     grep -q "Restore finished successfully" "$T/work/restore.log"
     run status_of "$NAME"

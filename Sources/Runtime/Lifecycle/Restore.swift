@@ -235,10 +235,12 @@ extension Runtime {
         return source.hasBytePrefix("/") ? source : joinPath(bundle, source)
     }
 
-    /// Where the mounts checkpoint named external (externalMounts) are now,
-    /// under the same keys: the bind sources, this container's cgroup for a
-    /// cgroup bind, /dev/null for masked paths. checkpoint named only the
-    /// masked files; a key no image asks for is never looked at by criu.
+    /// Where the mounts checkpoint named external (externalMounts) are now.
+    /// criu records a dumped mount under the *value* checkpoint gave it, and
+    /// looks that up among the keys on restore: the destination for binds
+    /// and the cgroup bind, "/dev/null" for every masked file (runc's one
+    /// /dev/null entry, for the same reason). A key no image asks for is
+    /// never looked at.
     static func restoreMounts(_ spec: Spec, bundle: String, cgroup: any CgroupDriver) -> [ExtMountMap] {
         let cgroupNamespace = spec.linux?.namespace(.cgroup) != nil
         var out: [ExtMountMap] = []
@@ -250,7 +252,8 @@ extension Runtime {
                 out.append(ExtMountMap(key: dest, value: bindSource(m, bundle: bundle)))
             }
         }
-        return out + (spec.linux?.maskedPaths ?? []).map { ExtMountMap(key: $0, value: "/dev/null") }
+        if spec.linux?.maskedPaths.isEmpty == false { out.append(ExtMountMap(key: "/dev/null", value: "/dev/null")) }
+        return out
     }
 
     /// The init's stdio that were pipes at the dump (descriptors.json, as
