@@ -45,6 +45,17 @@ passes() {
     echo "the counter never passed $1: $(counter "${2:-$B}")" >&2; return 1
 }
 
+# counts_on_from N [BUNDLE]: for two seconds the loop never shows less than
+# N: a restarted loop would write 1, 2... within its first tenths of a second.
+counts_on_from() {
+    local v
+    for i in $(seq 20); do
+        v=$(counter "${2:-$B}")
+        [ "$v" -ge "$1" ] || { echo "the counter went back to $v after the checkpoint at $1" >&2; return 1; }
+        sleep 0.1
+    done
+}
+
 # stopped_within ID: waits up to five seconds for the container to stop.
 stopped_within() {
     for i in $(seq 50); do [ "$(status_of "$1")" = stopped ] && return 0; sleep 0.1; done
@@ -135,6 +146,7 @@ images() {
     run status_of "$NAME"
     [ "$output" = running ]
     [ "$(cat "$T/pid")" = "$(hk state "$NAME" | jq .pid)" ]
+    counts_on_from "$at"
     passes "$at"
     echo "hako: counter $at at the dump, $(counter) after restore; state $(hk state "$NAME" | jq -c '{status, pid}')" >&3
     hk kill "$NAME" KILL
@@ -186,6 +198,7 @@ images() {
     assert_status 0
     run rc state "$NAME"
     [[ $output == *'"status": "running"'* ]]
+    counts_on_from "$at" "$RB"
     passes "$at" "$RB"
     echo "runc: counter $at at the dump, $(counter "$RB") after restore" >&3
     rc kill "$NAME" KILL
