@@ -177,6 +177,19 @@ images() {
     gone "$NAME-4"
 }
 
+@test "a restore criu fails leaves no state directory, cgroup or mount, and keeps restore.log" {
+    criu_works
+    fake_images
+    run hk restore -d --image-path "$T/fake" --work-path "$T/work" --bundle "$B" "$NAME"
+    echo "hako: $output" >&3
+    assert_status 1
+    [[ $output == *"criu failed"*"$T/work/restore.log"* ]]
+    [ -s "$T/work/restore.log" ]
+    run grep -c " $T/state/@criu-root-$NAME " /proc/self/mountinfo
+    [ "$output" = 0 ]
+    gone "$NAME"
+}
+
 @test "runc checkpoint and restore on the same bundle, for comparison" {
     criu_works
     requires runc

@@ -160,12 +160,11 @@ extension Runtime {
         intent.initPid = pid
         intent.initStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
         try dir.appendIntent(intent.initLine)
-        var s = ContainerState(
+        let s = ContainerState(
             id: id, pid: pid, bundle: bundle, rootfs: rootfs, annotations: spec.annotations, pidStartTime: intent.initStartTime,
             cgroups: cgroup.directories, cgroupPath: cgroup.path, ownPidNamespace: intent.ownPidNamespace,
             poststop: spec.json["hooks"]?["poststop"] ?? .array([]), freezer: cgroup.freezerFile,
             hasProcess: spec.process != nil, poststart: .array([]), rootfsBind: nil, created: intent.created, owner: intent.owner)
-        s.noNewKeyring = false
         try dir.write(s)
         try logger.step("state written")
         return s
