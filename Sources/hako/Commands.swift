@@ -73,6 +73,41 @@ func checkpointOptions(from a: Arguments) throws -> CheckpointOptions {
     return o
 }
 
+// runc 1.1's restore flags; --lazy-pages and --console-socket are taken
+// so that hako can refuse them by name (RestoreOptions).
+let restoreOptions: [OptionSpec] = [
+    .value("image-path"), .value("work-path"), .value("bundle", "b"), .flag("detach", "d"), .value("pid-file"),
+    .value("console-socket"), .flag("tcp-established"), .flag("ext-unix-sk"), .flag("shell-job"),
+    .flag("file-locks"), .flag("no-subreaper"), .flag("no-pivot"), .value("manage-cgroups-mode"),
+    .value("empty-ns"), .flag("auto-dedup"), .flag("lazy-pages"), .value("lsm-profile"), .value("lsm-mount-context"),
+]
+
+func restoreOptions(from a: Arguments) -> RestoreOptions {
+    var o = RestoreOptions()
+    o.imagePath = a["image-path"] ?? o.imagePath
+    o.workPath = a["work-path"]
+    o.bundle = a["bundle"] ?? "."
+    o.detach = a.has("detach")
+    o.pidFile = a["pid-file"]
+    o.consoleSocket = a["console-socket"]
+    o.tcpEstablished = a.has("tcp-established")
+    o.extUnixSk = a.has("ext-unix-sk")
+    o.shellJob = a.has("shell-job")
+    o.fileLocks = a.has("file-locks")
+    o.noPivot = a.has("no-pivot")
+    // --no-subreaper is taken and has nothing to change: with --detach hako
+    // exits once criu is done, and the restored init is reparented as runc's is.
+    o.manageCgroupsMode = a["manage-cgroups-mode"]
+    o.emptyNamespaces = a.all("empty-ns")
+    o.autoDedup = a.has("auto-dedup")
+    o.lazyPages = a.has("lazy-pages")
+    o.lsmProfile = a["lsm-profile"]
+    o.lsmMountContext = a["lsm-mount-context"]
+    o.systemdCgroup = systemdCgroupFlag
+    o.criu = criuPath
+    return o
+}
+
 func printJSON(_ j: JSON) {
     print(j.serialized(indent: "  "))
 }
@@ -201,6 +236,12 @@ let commands: [Command] = [
             summary: "save a running container's processes to image files with criu",
             options: checkpointOptions) { a, rt in
         try rt.checkpoint(id: a.id("checkpoint"), options: checkpointOptions(from: a))
+        return 0
+    },
+    Command(name: "restore",
+            synopsis: "restore --detach [--image-path DIR] [--work-path DIR] [--bundle DIR] [--pid-file FILE] [--tcp-established] [--ext-unix-sk] [--shell-job] [--file-locks] [--no-subreaper] [--no-pivot] [--manage-cgroups-mode soft|full|strict] [--empty-ns NS]... [--auto-dedup] [--lsm-profile P] [--lsm-mount-context C] ID",
+            summary: "start a checkpointed container's processes again with criu", options: restoreOptions) { a, rt in
+        try rt.restore(id: a.id("restore"), options: restoreOptions(from: a))
         return 0
     },
     Command(name: "events", synopsis: "events [--stats] [--interval DURATION] ID",

@@ -11,7 +11,7 @@ let globalOptions: [OptionSpec] = [
 
 let version = "0.1.0"
 
-/// The global --criu: the criu binary checkpoint runs (a name is looked up on PATH).
+/// The global --criu: the criu binary checkpoint and restore run (a name is looked up on PATH).
 var criuPath = "criu"
 
 func usage() -> String {
@@ -20,7 +20,7 @@ func usage() -> String {
     s += "\nglobal options:\n   --root DIR          state directory (default /run/hako; for\n                       other users $XDG_RUNTIME_DIR/hako)\n"
     s += "   --trace             print a timeline of the command's steps (microseconds) to stderr; also HAKO_TRACE=1\n"
     s += "   --log FILE          log file\n   --log-format text|json\n   --debug             debug messages\n"
-    s += "   --criu PATH         the criu binary checkpoint runs (default: criu on PATH)\n"
+    s += "   --criu PATH         the criu binary checkpoint and restore run (default: criu on PATH)\n"
     s += "   --systemd-cgroup    create's cgroup is a systemd scope (cgroupsPath slice:prefix:name; cgroup v2 hosts)\n   --version, -v\n   --help, -h\n"
     return s
 }

@@ -1,5 +1,5 @@
 // The messages of CRIU's RPC (/usr/include/criu/rpc.proto, criu 3.17) that
-// checkpoint sends and reads, with their field numbers. Only the fields
+// checkpoint and restore send and read, with their field numbers. Only the fields
 // hako sets or reads are here; the reader skips the others, so a newer
 // criu's additions do not break it.
 
@@ -66,6 +66,8 @@ public struct CriuOpts: Equatable {
     public var leaveRunning = false             // 3
     public var extUnixSk = false                // 4
     public var tcpEstablished = false           // 5
+    /// Restore: device files are recreated by number, not looked up by path.
+    public var evasiveDevices = false           // 6
     public var shellJob = false                 // 7
     public var fileLocks = false                // 8
     public var logLevel: Int32? = nil           // 9
@@ -79,6 +81,8 @@ public struct CriuOpts: Equatable {
     public var extMounts: [ExtMountMap] = []    // 23
     public var manageCgroups = false            // 24
     public var cgroupRoots: [CgroupRoot] = []   // 25
+    /// Restore: the restored init is the caller's child, not criu's.
+    public var rstSibling = false               // 26
     public var inheritFds: [InheritFd] = []     // 27
     public var manageCgroupsMode: CriuCgroupMode? = nil // 34
     public var external: [String] = []         // 37
@@ -86,6 +90,8 @@ public struct CriuOpts: Equatable {
     public var freezeCgroup: String? = nil      // 44
     public var lazyPages = false                // 48
     public var orphanPtsMaster = false          // 50
+    public var lsmProfile: String? = nil        // 53
+    public var lsmMountContext: String? = nil   // 63
 
     public init() {}
 
@@ -93,7 +99,7 @@ public struct CriuOpts: Equatable {
         var w = ProtobufWriter()
         w.int32(1, imagesDirFd)
         if let pid { w.int32(2, pid) }
-        flags(&w, [(3, leaveRunning), (4, extUnixSk), (5, tcpEstablished), (7, shellJob), (8, fileLocks)])
+        flags(&w, [(3, leaveRunning), (4, extUnixSk), (5, tcpEstablished), (6, evasiveDevices), (7, shellJob), (8, fileLocks)])
         if let logLevel { w.int32(9, logLevel) }
         if let logFile { w.string(10, logFile) }
         flags(&w, [(12, notifyScripts)])
@@ -104,12 +110,15 @@ public struct CriuOpts: Equatable {
         for m in extMounts { w.message(23, m.encoded()) }
         flags(&w, [(24, manageCgroups)])
         for r in cgroupRoots { w.message(25, r.encoded()) }
+        flags(&w, [(26, rstSibling)])
         for f in inheritFds { w.message(27, f.encoded()) }
         if let manageCgroupsMode { w.int32(34, manageCgroupsMode.rawValue) }
         for e in external { w.string(37, e) }
         if let emptyNamespaces { w.uint(38, UInt64(emptyNamespaces)) }
         if let freezeCgroup { w.string(44, freezeCgroup) }
         flags(&w, [(48, lazyPages), (50, orphanPtsMaster)])
+        if let lsmProfile { w.string(53, lsmProfile) }
+        if let lsmMountContext { w.string(63, lsmMountContext) }
         return w
     }
 
@@ -191,6 +200,8 @@ public struct CriuResponse: Equatable {
     public var success: Bool
     /// criu_dump_resp.restored: the dump was followed by a restore.
     public var restored: Bool?
+    /// criu_restore_resp.pid: the restored init, in the caller's pid namespace.
+    public var restoredPid: Int32?
     public var notify: CriuNotify?
     public var crErrno: Int32?
     public var crErrmsg: String?
@@ -208,6 +219,7 @@ public struct CriuResponse: Equatable {
                 type = known
             case 2: success = try value.bool()
             case 3: resp.restored = try restored(value.data())
+            case 4: resp.restoredPid = try firstInt32(value.data())
             case 5: resp.notify = try CriuNotify.decode(value.data())
             case 7: resp.crErrno = try value.int32()
             case 9: resp.crErrmsg = try value.string()
@@ -219,6 +231,17 @@ public struct CriuResponse: Equatable {
         resp.type = type
         resp.success = success
         return resp
+    }
+
+    /// Field 1 of a nested message (criu_restore_resp.pid, required there).
+    static func firstInt32(_ bytes: ArraySlice<UInt8>) throws -> Int32 {
+        var r = ProtobufReader(bytes)
+        var pid: Int32?
+        while let (field, value) = try r.next() {
+            if field == 1 { pid = try value.int32() }
+        }
+        guard let pid else { throw ProtobufError("criu_restore_resp without its required pid") }
+        return pid
     }
 
     static func restored(_ bytes: ArraySlice<UInt8>) throws -> Bool? {

@@ -90,7 +90,8 @@ public struct CriuSwrk {
     func failure(_ resp: CriuResponse, log: String) -> CriuError {
         var s = "criu failed: type \(resp.type)"
         if let e = resp.crErrno, e != 0 { s += " errno \(e) (\(String(cString: strerror(e))))" }
-        if let m = resp.crErrmsg, !m.isEmpty { s += ": \(m)" }
+        // criu's message is a log line, newline and all: the hint follows on the same line.
+        if let m = resp.crErrmsg, !m.isEmpty { s += ": " + String(decoding: m.utf8.reversed().drop { $0 == 10 }.reversed(), as: UTF8.self) }
         return CriuError(s + "; see the log \(log)")
     }
 

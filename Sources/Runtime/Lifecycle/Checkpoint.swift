@@ -1,6 +1,6 @@
 // The checkpoint operation (runc's; runtime.md has none): criu dumps the
-// container's processes into image files, from which restore (the next
-// slice of issue 23) starts them again. hako tells criu what it cannot
+// container's processes into image files, from which restore
+// (Restore.swift) starts them again. hako tells criu what it cannot
 // find out itself: the init, the rootfs, the mounts that come from the
 // host (bind mounts and masked paths, which criu cannot dump and restore
 // leaves to the runtime), the cgroup and the namespaces joined by path.
@@ -37,8 +37,10 @@ public struct CheckpointOptions {
         if pageServer != nil { throw RuntimeError("checkpoint: --page-server is not supported by hako yet") }
     }
 
-    /// runc 1.1 takes soft, full and strict (criu's default is soft).
-    func cgroupMode() throws -> CriuCgroupMode? {
+    func cgroupMode() throws -> CriuCgroupMode? { try CheckpointOptions.cgroupMode(manageCgroupsMode) }
+
+    /// runc 1.1 takes soft, full and strict (criu's default is soft); restore too.
+    static func cgroupMode(_ manageCgroupsMode: String?) throws -> CriuCgroupMode? {
         switch manageCgroupsMode {
         case nil: return nil
         case "soft": return .soft
@@ -51,7 +53,10 @@ public struct CheckpointOptions {
     /// The namespaces criu makes empty on restore. The network one always
     /// is, as runc's: hako does not configure network devices, so criu
     /// neither dumps nor restores them (that is the engine's CNI's).
-    func emptyNamespaceMask() throws -> UInt32 {
+    func emptyNamespaceMask() throws -> UInt32 { try CheckpointOptions.emptyNamespaceMask(emptyNamespaces) }
+
+    /// restore sends the same mask, as runc's restore does.
+    static func emptyNamespaceMask(_ emptyNamespaces: [String]) throws -> UInt32 {
         var mask = UInt32(bitPattern: NamespaceType.network.cloneFlag)
         for name in emptyNamespaces {
             guard let t = NamespaceType(rawValue: name), t != .time else { throw RuntimeError("namespace \"\(name)\" is not supported by --empty-ns") }

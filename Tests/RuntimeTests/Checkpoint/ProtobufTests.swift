@@ -95,6 +95,29 @@ final class ProtobufTests: XCTestCase {
         XCTAssertEqual(r.version, CriuVersion(major: 3, minor: 17, sublevel: 1))
     }
 
+    /// restore's own fields: evasive_devices (6: 0x30), rst_sibling (26:
+    /// 0xd0 0x01), lsm_profile (53: 0xaa 0x03) and lsm_mount_context (63:
+    /// 0xfa 0x03), in number order around the shared ones.
+    func testRestoreRequestFields() {
+        var o = CriuOpts()
+        o.imagesDirFd = 3
+        o.evasiveDevices = true
+        o.shellJob = true
+        o.rstSibling = true
+        o.lsmProfile = "apparmor:p"
+        o.lsmMountContext = "c"
+        XCTAssertEqual(o.encoded().bytes, [0x08, 0x03, 0x30, 0x01, 0x38, 0x01, 0xd0, 0x01, 0x01,
+                                           0xaa, 0x03, 0x0a] + Array("apparmor:p".utf8) + [0xfa, 0x03, 0x01, 0x63])
+    }
+
+    /// criu_resp.restore (4) holds criu_restore_resp, whose pid is required.
+    func testRestoreResponse() throws {
+        let r = try CriuResponse.decode([0x08, 0x02, 0x10, 0x01, 0x22, 0x03, 0x08, 0xd2, 0x09])
+        XCTAssertEqual(r.type, .restore)
+        XCTAssertEqual(r.restoredPid, 1234)
+        XCTAssertThrowsError(try CriuResponse.decode([0x08, 0x02, 0x10, 0x01, 0x22, 0x00]))
+    }
+
     func testMalformedRefused() {
         let bad: [(String, [UInt8])] = [
             ("truncated varint", [0x08, 0x96]),
