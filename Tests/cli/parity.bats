@@ -388,3 +388,22 @@ joined_pair() {
     [ "$ho" = "$ro" ]
     [ "$(cat /proc/sys/net/ipv4/ping_group_range)" = "$before" ]
 }
+
+# Issue 37's slice: behaviours where hako still differed from runc 1.1.5.
+
+@test "linux.memoryPolicy MPOL_DEFAULT and MPOL_LOCAL without nodes start, as on runc (no nodemask is passed)" {
+    args sh -c 'grep -c default /proc/self/numa_maps'
+    cfg '.linux.memoryPolicy = {"mode": "MPOL_DEFAULT"}'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
+    # "nodes": "" is none too. runc 1.1.5 ignores memoryPolicy (it came in
+    # runc 1.3), so only hako's process shows the local policy.
+    args sh -c 'grep -q " local " /proc/self/numa_maps && echo local || echo not-local'
+    cfg '.linux.memoryPolicy = {"mode": "MPOL_LOCAL", "nodes": ""}'
+    run_both c2
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = local ]
+}
