@@ -407,3 +407,18 @@ joined_pair() {
     [ "$rs" = 0 ]
     [ "$ho" = local ]
 }
+
+@test "a kernel.hostname sysctl beside the hostname field is refused, as on runc" {
+    args hostname
+    cfg '.hostname = "h" | .linux.sysctl = {"kernel.hostname": "s"}'
+    run_both c
+    [ "$hs" = 1 ]
+    [ "$rs" = 1 ]
+    [[ "$ho" == *"linux.sysctl.kernel.hostname: conflicts with the hostname field"* ]]
+    [[ "$ro" == *"kernel.hostname"*"is not allowed as it conflicts with the OCI"* ]]
+    # alone it is set (runc 1.1.5 refuses it even then: docs/runc-parity.md)
+    cfg 'del(.hostname)'
+    run hk run --bundle "$B" c2 </dev/null
+    [ "$status" -eq 0 ]
+    [ "$output" = s ]
+}
