@@ -422,3 +422,16 @@ joined_pair() {
     [ "$status" -eq 0 ]
     [ "$output" = s ]
 }
+
+@test "a read-only tmpfs without mode= starts with its mount point's mode, as on runc; with tmpcopyup too" {
+    mkdir -p "$B/rootfs/mnt/t" "$B/rootfs/mnt/c"; chmod 1733 "$B/rootfs/mnt/t"; echo hi > "$B/rootfs/mnt/c/f"
+    args sh -c 'stat -c %a /mnt/t /mnt/new /mnt/c; cat /mnt/c/f; touch /mnt/t/x /mnt/c/y 2>&1; grep " /mnt/" /proc/self/mountinfo | cut -d" " -f5-'
+    cfg '.mounts += [{"destination":"/mnt/t","type":"tmpfs","source":"tmpfs","options":["ro","nosuid","nodev"]},
+                     {"destination":"/mnt/new","type":"tmpfs","source":"tmpfs","options":["ro"]},
+                     {"destination":"/mnt/c","type":"tmpfs","source":"tmpfs","options":["ro","tmpcopyup"]}]'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
+    [[ "$ho" == "$(printf '1733\n1777\n755\nhi')"*"/mnt/t/x: Read-only file system"*"/mnt/c/y: Read-only file system"* ]]
+}
