@@ -435,3 +435,56 @@ joined_pair() {
     [ "$ho" = "$ro" ]
     [[ "$ho" == "$(printf '1733\n1777\n755\nhi')"*"/mnt/t/x: Read-only file system"*"/mnt/c/y: Read-only file system"* ]]
 }
+
+# v1_parent_quota DIR: the cpu cgroup DIR (under /hako-test) with a CFS
+# quota of half a CPU, for a container below it.
+v1_parent_quota() {
+    mkdir -p "/sys/fs/cgroup/cpu/$1"
+    echo 100000 > "/sys/fs/cgroup/cpu/$1/cpu.cfs_period_us"
+    echo 50000 > "/sys/fs/cgroup/cpu/$1/cpu.cfs_quota_us"
+}
+
+@test "update --cpu-period --cpu-quota under a parent with a quota: the quota first, then the period again, as on runc" {
+    [ -f /sys/fs/cgroup/cpu/cpu.cfs_quota_us ] || skip "no cgroup v1 cpu hierarchy: on v2 both go to cpu.max in one write"
+    requires runc
+    args sleep 1000
+    cfg '.linux.resources.cpu = {"quota": 30000, "period": 100000}'
+    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME/c"
+    runc_bundle
+    jq --arg cg "/hako-test/$NAME-runc/c" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new"
+    mv "$RB/c.new" "$RB/config.json"
+    v1_parent_quota "hako-test/$NAME"
+    v1_parent_quota "hako-test/$NAME-runc"
+    hk run -d --bundle "$B" c </dev/null
+    rc run -d --bundle "$RB" c </dev/null
+    # 30000/100000 over a 10000 period would exceed the parent's half CPU
+    # until the quota is 3000: the kernel refuses the period alone.
+    run hk update --cpu-period 10000 --cpu-quota 3000 c
+    hs=$status; ho=$output
+    run rc update --cpu-period 10000 --cpu-quota 3000 c
+    echo "hako: $hs $ho"; echo "runc: $status $output"
+    [ "$hs" = 0 ]
+    [ "$status" = 0 ]
+    d=/sys/fs/cgroup/cpu/hako-test/$NAME
+    [ "$(cat "$d/c/cpu.cfs_period_us") $(cat "$d/c/cpu.cfs_quota_us")" = "10000 3000" ]
+    [ "$(cat "$d-runc/c/cpu.cfs_period_us") $(cat "$d-runc/c/cpu.cfs_quota_us")" = "10000 3000" ]
+}
+
+@test "update --cpu-rt-period --cpu-rt-runtime under a parent's realtime budget: the runtime first, then the period again (runc 1.1.15's order)" {
+    [ -f /sys/fs/cgroup/cpu/cpu.rt_runtime_us ] || skip "no cgroup v1 realtime group scheduling in this kernel"
+    [ "$(cat /sys/fs/cgroup/cpu/hako-test/cpu.rt_runtime_us 2>/dev/null || echo 0)" -ge 100000 ] ||
+        skip "/hako-test has no realtime budget (cpu.rt_runtime_us below 100000) for a container below it; this test gives none to a cgroup others share"
+    args sleep 1000
+    cfg '.linux.resources.cpu = {"realtimePeriod": 1000000, "realtimeRuntime": 50000}'
+    cfg '.linux.cgroupsPath = $cg' --arg cg "/hako-test/$NAME/c"
+    d=/sys/fs/cgroup/cpu/hako-test/$NAME
+    mkdir -p "$d"
+    echo 100000 > "$d/cpu.rt_runtime_us"
+    hk run -d --bundle "$B" c </dev/null
+    # 50000 over a 100000 period would exceed the parent's tenth until the
+    # runtime is 5000: the kernel refuses the period alone. runc 1.1.5
+    # fails here; runc 1.1.15 retries as hako does.
+    run hk update --cpu-rt-period 100000 --cpu-rt-runtime 5000 c
+    [ "$status" -eq 0 ]
+    [ "$(cat "$d/c/cpu.rt_period_us") $(cat "$d/c/cpu.rt_runtime_us")" = "100000 5000" ]
+}
