@@ -488,3 +488,33 @@ v1_parent_quota() {
     [ "$status" -eq 0 ]
     [ "$(cat "$d/c/cpu.rt_period_us") $(cat "$d/c/cpu.rt_runtime_us")" = "100000 5000" ]
 }
+
+@test "exec --process FILE without user runs as 0:0, as on runc, whatever the container's user" {
+    requires runc
+    args sleep 1000
+    cfg '.process.user = {"uid": 1000, "gid": 1000, "additionalGids": [10]}'
+    runc_bundle
+    hk run -d --bundle "$B" c </dev/null
+    rc run -d --bundle "$RB" c </dev/null
+    echo '{"args": ["/bin/id"], "cwd": "/"}' > "$T/process.json"
+    run hk exec --process "$T/process.json" c
+    hs=$status; ho=$output
+    run rc exec --process "$T/process.json" c
+    echo "hako: $hs $ho"; echo "runc: $status $output"
+    [ "$hs" = 0 ]
+    [ "$status" = 0 ]
+    [ "$ho" = "$output" ]
+    [ "$ho" = "uid=0(root) gid=0(root)" ]
+}
+
+@test "a device rule's access letters other than r, w and m are left out with a warning (\"rwa\" is \"rw\"), as on runc" {
+    cfg '.linux.devices = [{"path": "/dev/kmsg", "type": "c", "major": 1, "minor": 11, "fileMode": 438}]
+         | .linux.resources.devices = [{"allow": false, "access": "rwm"}, {"allow": true, "type": "c", "major": 1, "minor": 11, "access": "rwa"}]'
+    args sh -c '(exec 3>/dev/kmsg) 2>/dev/null && echo open || echo denied'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [[ "$ho" == *'access: \"a\" is not r, w or m; ignored'* ]]
+    [ "$(printf '%s\n' "$ho" | grep -v level=warning)" = "$ro" ]
+    [ "$ro" = open ]
+}

@@ -305,7 +305,11 @@ extension Cgroup {
     public func apply(_ r: Resources?, prefix: String = "linux.resources", logger: Logger) throws {
         // Also without resources: on v2 the controllers are enabled regardless.
         let resources = try r ?? Resources(Field(.object([])))
-        try ResourceWriter(cgroup: self, prefix: prefix, logger: logger).apply(resources)
+        let writer = ResourceWriter(cgroup: self, prefix: prefix, logger: logger)
+        try writer.apply(resources)
+        for (i, d) in resources.devices.enumerated() where !d.ignoredAccess.isEmpty {
+            writer.warnIgnored("devices[\(i)].access", "\"\(d.ignoredAccess)\" is not r, w or m")
+        }
         try applyDevices(r?.devices ?? [], prefix: prefix)
     }
 

@@ -186,7 +186,7 @@ extension Runtime {
         var p: Process
         if let file = o.processFile {
             let json = try JSON.parse(try Files.read(file))
-            do { p = try Process(Field(json, path: "")) } catch let e as SpecError {
+            do { p = try Process(Field(json, path: ""), userDefaultsToRoot: true) } catch let e as SpecError {
                 throw SpecError(e.path, e.reason, document: file)
             }
         } else {
