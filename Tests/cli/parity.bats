@@ -518,3 +518,21 @@ v1_parent_quota() {
     [ "$(printf '%s\n' "$ho" | grep -v level=warning)" = "$ro" ]
     [ "$ro" = open ]
 }
+
+@test "exec --process FILE: an error about the process names FILE and its field, not config.json; the status and words are runc's" {
+    requires runc
+    args sleep 1000
+    runc_bundle
+    hk run -d --bundle "$B" c </dev/null
+    rc run -d --bundle "$RB" c </dev/null
+    echo '{"args": ["no-such-program"], "cwd": "/", "user": {"uid": 0, "gid": 0}}' > "$T/process.json"
+    run hk exec --process "$T/process.json" c
+    hs=$status; ho=$output
+    run rc exec --process "$T/process.json" c
+    echo "hako: $hs $ho"; echo "runc: $status $output"
+    [ "$hs" = 255 ]
+    [ "$status" = 255 ]
+    [[ "$ho" == *"$T/process.json: args[0]: exec: \"no-such-program\": executable file not found in \$PATH"* ]]
+    [[ "$output" == *'no-such-program\": executable file not found in $PATH'* ]]
+    [[ "$ho" != *config.json* ]]
+}
