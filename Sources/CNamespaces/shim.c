@@ -455,8 +455,11 @@ int hk_sched_setaffinity(const unsigned char *mask, size_t len) {
     return sched_setaffinity(0, len, (const cpu_set_t *)mask);
 }
 
+/* No nodes is a NULL mask: the kernel decrements maxnode first, so a
+ * non-NULL mask with maxnode 0 reads as a huge one and fails with EINVAL
+ * (mm/mempolicy.c get_nodes), which MPOL_DEFAULT and MPOL_LOCAL hit. */
 int hk_set_mempolicy(int mode, const unsigned char *mask, size_t len) {
-    return (int)syscall(SYS_set_mempolicy, mode, mask, len ? (unsigned long)(len * 8 + 1) : 0UL);
+    return (int)syscall(SYS_set_mempolicy, mode, len ? mask : NULL, len ? (unsigned long)(len * 8 + 1) : 0UL);
 }
 
 #include <sys/personality.h>

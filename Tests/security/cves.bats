@@ -335,9 +335,10 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
 @test "CVE-2025-52881: a procfs write is refused when something is mounted over its file" {
     # A sysctl whose file the config covers: first with a plain file, then
     # with another procfs file (kernel.domainname's), which would otherwise
-    # take the write meant for kernel.hostname.
+    # take the write meant for kernel.hostname. (Without the hostname
+    # field, which kernel.hostname beside it would conflict with.)
     echo decoy > "$T/decoy"
-    cfg '.linux.sysctl = {"kernel.hostname": "written"} | .mounts += [{"destination": "/proc/sys/kernel/hostname", "type": "bind", "source": $d, "options": ["bind"]}]' --arg d "$T/decoy"
+    cfg 'del(.hostname) | .linux.sysctl = {"kernel.hostname": "written"} | .mounts += [{"destination": "/proc/sys/kernel/hostname", "type": "bind", "source": $d, "options": ["bind"]}]' --arg d "$T/decoy"
     args cat /proc/sys/kernel/hostname
     run hk run --bundle "$B" "$NAME"
     echo "$output"

@@ -16,7 +16,12 @@ struct ResourceWriter {
     let plan = Plan()
 
     final class Plan {
-        struct Write { let path: String, value: String, field: String }
+        struct Write {
+            let path: String, value: String, field: String
+            /// When the kernel refuses it with EINVAL, it is tried again
+            /// right after the next write, which it may depend on.
+            var retryAfterNext = false
+        }
         var writes: [Write] = []
         /// `check` plans for a cgroup not made yet: a file of a missing
         /// directory is taken to exist, since only create can know.
@@ -29,8 +34,8 @@ struct ResourceWriter {
         let v2: Bool
         let writer: ResourceWriter
 
-        func write(_ file: String, _ value: String, field: String) throws {
-            writer.plan.writes.append(.init(path: dir + "/" + file, value: value, field: writer.path(field)))
+        func write(_ file: String, _ value: String, field: String, retryAfterNext: Bool = false) throws {
+            writer.plan.writes.append(.init(path: dir + "/" + file, value: value, field: writer.path(field), retryAfterNext: retryAfterNext))
         }
 
         func has(_ file: String) -> Bool {
@@ -135,16 +140,30 @@ struct ResourceWriter {
     @discardableResult
     func execute(rollback: Bool) throws -> Done {
         var done: Done = []
+        var postponed: (Plan.Write, String?)? = nil
         for w in plan.writes {
             let before = rollback ? Files.readText(w.path) : nil
             do { try Files.write(w.path, w.value) } catch let e as SystemError {
-                let reason = "write \"\(w.value)\" to \(w.path): \(SystemError.describe(e.errno))"
-                guard rollback, !done.isEmpty else { throw SpecError(w.field, reason) }
-                throw SpecError(w.field, reason + "; " + undo(done))
+                if w.retryAfterNext, e.errno == EINVAL { postponed = (w, before); continue }
+                throw failure(w, e.errno, done, rollback: rollback)
             }
             done.append((w, before))
+            if let (p, pBefore) = postponed {
+                postponed = nil
+                do { try Files.write(p.path, p.value) } catch let e as SystemError {
+                    throw failure(p, e.errno, done, rollback: rollback)
+                }
+                done.append((p, pBefore))
+            }
         }
         return done
+    }
+
+    /// A failed write's error, after rolling back the earlier ones if asked.
+    func failure(_ w: Plan.Write, _ errno: Int32, _ done: Done, rollback: Bool) -> SpecError {
+        let reason = "write \"\(w.value)\" to \(w.path): \(SystemError.describe(errno))"
+        guard rollback, !done.isEmpty else { return SpecError(w.field, reason) }
+        return SpecError(w.field, reason + "; " + undo(done))
     }
 
     /// Puts back the files an update had written, newest first, and says
@@ -286,7 +305,11 @@ extension Cgroup {
     public func apply(_ r: Resources?, prefix: String = "linux.resources", logger: Logger) throws {
         // Also without resources: on v2 the controllers are enabled regardless.
         let resources = try r ?? Resources(Field(.object([])))
-        try ResourceWriter(cgroup: self, prefix: prefix, logger: logger).apply(resources)
+        let writer = ResourceWriter(cgroup: self, prefix: prefix, logger: logger)
+        try writer.apply(resources)
+        for (i, d) in resources.devices.enumerated() where !d.ignoredAccess.isEmpty {
+            writer.warnIgnored("devices[\(i)].access", "\"\(d.ignoredAccess)\" is not r, w or m")
+        }
         try applyDevices(r?.devices ?? [], prefix: prefix)
     }
 

@@ -56,10 +56,18 @@ enum V1 {
             try t.write("cpu.shares", String(decimal: s), field: "cpu.shares")
         }
         // The period first: a quota is checked against the current period.
-        if let p = c.period { try t.write("cpu.cfs_period_us", String(decimal: p), field: "cpu.period") }
+        // But the kernel also checks the old quota against a new, shorter
+        // period, and refuses (EINVAL) what would exceed a parent's quota;
+        // then the period goes again after the quota, as runc's setCPU does.
+        // The realtime pair is bound the same way (runc 1.1.15's SetRtSched).
+        if let p = c.period {
+            try t.write("cpu.cfs_period_us", String(decimal: p), field: "cpu.period", retryAfterNext: c.quota != nil)
+        }
         if let q = c.quota { try t.write("cpu.cfs_quota_us", String(decimal: q), field: "cpu.quota") }
         if let b = c.burst { try t.write("cpu.cfs_burst_us", String(decimal: b), field: "cpu.burst") }
-        if let p = c.realtimePeriod { try t.write("cpu.rt_period_us", String(decimal: p), field: "cpu.realtimePeriod") }
+        if let p = c.realtimePeriod {
+            try t.write("cpu.rt_period_us", String(decimal: p), field: "cpu.realtimePeriod", retryAfterNext: c.realtimeRuntime != nil)
+        }
         if let r = c.realtimeRuntime { try t.write("cpu.rt_runtime_us", String(decimal: r), field: "cpu.realtimeRuntime") }
         if let i = c.idle { try t.write("cpu.idle", String(decimal: i), field: "cpu.idle") }
     }

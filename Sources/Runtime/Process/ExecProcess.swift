@@ -66,7 +66,7 @@ extension Runtime {
         defer { close(parentEnd) }
         let child = ExecChild(process: process, joins: joins, sync: SyncChannel(fd: childEnd), console: console,
                               agent: agent, seccomp: seccomp, state: s, spec: spec,
-                              preserveFds: options.preserveFds, logger: logger.withoutFile())
+                              preserveFds: options.preserveFds, processFile: options.processFile, logger: logger.withoutFile())
         // The helper's `enter` closes parentEnd with the other descriptors.
         let pid = try cloneExec(process, childEnd: childEnd, enter: child.enter) { child.run() }
         try Runtime.startExecChild(pid, sync: SyncChannel(fd: parentEnd), cgroupDirs: cgroupDirs, state: s)
@@ -186,7 +186,7 @@ extension Runtime {
         var p: Process
         if let file = o.processFile {
             let json = try JSON.parse(try Files.read(file))
-            do { p = try Process(Field(json, path: "")) } catch let e as SpecError {
+            do { p = try Process(Field(json, path: ""), userDefaultsToRoot: true) } catch let e as SpecError {
                 throw SpecError(e.path, e.reason, document: file)
             }
         } else {
@@ -241,6 +241,8 @@ struct ExecChild {
     let state: ContainerState
     let spec: Spec
     let preserveFds: Int
+    /// --process FILE, which errors about the process name instead of config.json.
+    let processFile: String?
     let logger: Logger
 
     /// In CloneInside's helper, before the clone, in hako's own pid
@@ -300,10 +302,19 @@ struct ExecChild {
         if let console { close(console) }
         let enter = EnterContainer(process: process, linux: spec.linux, seccomp: seccomp, agent: agent,
                                    listenerPid: getpid(), state: state, status: .running, logger: logger)
-        let ready = try enter.prepare(terminal: terminal)
+        let ready = try inProcessFile { try enter.prepare(terminal: terminal) }
         try sync.send(.ready)
         let e = try enter.exec(ready, passed: preserveFds)
         throw SystemError("exec \(ready.executable)", errno: e)
+    }
+
+    /// A process from --process FILE is that file's: an error about one of
+    /// its fields ("process.args[0]") names the file and the field there,
+    /// as a parse error of the file does ("FILE: args[0]: ...").
+    func inProcessFile<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as SpecError where processFile != nil && e.document == "config.json" && e.path.hasBytePrefix("process.") {
+            throw SpecError(String(e.path.dropFirst("process.".count)), e.reason, document: processFile!)
+        }
     }
 }
 

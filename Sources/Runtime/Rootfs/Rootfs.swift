@@ -128,13 +128,18 @@ public struct Rootfs {
                     try bindMount(m, opts)
                 } else {
                     let inherited = type == "tmpfs" ? modeToInherit(m, opts) : nil
+                    // The chmod and tmpcopyup below write to the tmpfs, so a
+                    // read-only one is mounted writable and made read-only
+                    // after, as runc does (mountPropagate, finalizeRootfs):
+                    // the mount is read-only, the filesystem not, as there.
+                    let readOnlyAfter = type == "tmpfs" ? opts.flags & MountFlag.rdonly : 0
                     let target = type == "proc" || type == "sysfs" ? try makeOrdinary(m) : try make(m.destination, .directory)
                     defer { close(target) }
                     // tmpcopyup copies what the tmpfs is about to cover.
                     let covered = opts.tmpcopyup ? try sys(openat(target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC),
                                                            "open \(m.destination) for tmpcopyup") : -1
                     defer { if covered >= 0 { close(covered) } }
-                    try sys(hk_mount(m.source ?? type, Rootfs.procPath(target), type, opts.flags,
+                    try sys(hk_mount(m.source ?? type, Rootfs.procPath(target), type, opts.flags & ~readOnlyAfter,
                                      opts.data.isEmpty ? nil : opts.data.joined(by: ",")),
                             "mount \(type) on \(m.destination)")
                     if type == "proc", cleanPath("/" + m.destination) == "/proc" {
@@ -149,6 +154,7 @@ public struct Rootfs {
                     if let mode = inherited {
                         _ = try at(m.destination) { try sys(chmod($0, mode), "chmod the tmpfs on \(m.destination) to its mount point's mode") }
                     }
+                    if readOnlyAfter != 0 { try remountReadOnly(m.destination, opts) }
                 }
                 try applyAfterMount(m.destination, opts)
             } catch let e as SystemError {
@@ -174,6 +180,14 @@ public struct Rootfs {
         var st = stat()
         guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else { return nil }
         return st.st_mode & 0o7777
+    }
+
+    /// Makes a mount read-only in place. MS_BIND with MS_REMOUNT changes
+    /// only the mount's flags, not the filesystem's, and keeps the others
+    /// given (nosuid, nodev, ...), which a user namespace may not drop.
+    func remountReadOnly(_ dest: String, _ opts: MountOptions) throws {
+        let flags = (opts.flags & ~MountFlag.rec) | MountFlag.remount | MountFlag.bind | MountFlag.rdonly
+        _ = try at(dest) { try sys(hk_mount(nil, $0, nil, flags, nil), "remount \(dest) read-only") }
     }
 
     /// proc and sysfs go on an ordinary directory, never through a symlink

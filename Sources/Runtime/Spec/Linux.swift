@@ -164,9 +164,15 @@ public struct Linux {
             let mode = try modeField.string()
             guard let modeValue = ProcessSettings.memoryModes[mode] else { throw modeField.error("unknown mode \"\(mode)\"") }
             var policy = MemoryPolicy(mode: modeValue, nodes: [])
-            if let nodes = try m.string("nodes") {
+            // "" is no nodes, as runc reads it: what MPOL_DEFAULT and MPOL_LOCAL take.
+            if let nodes = try m.string("nodes"), !nodes.isEmpty {
                 guard let bits = ProcessSettings.bitmap(nodes) else { throw SpecError(m.childPath("nodes"), "\"\(nodes)\" is not a node list like 0-3") }
                 policy.nodes = bits
+            }
+            // set_mempolicy(2): these two modes take an empty nodemask; the
+            // kernel's EINVAL would not say which field is wrong.
+            if (mode == "MPOL_DEFAULT" || mode == "MPOL_LOCAL"), policy.nodes.contains(where: { $0 != 0 }) {
+                throw SpecError(m.childPath("nodes"), "\(mode) takes no nodes")
             }
             for (k, flag) in try m.strings("flags").enumerated() {
                 guard let v = ProcessSettings.memoryFlags[flag] else { throw SpecError(m.childPath("flags") + "[\(k)]", "unknown flag \"\(flag)\"") }

@@ -65,17 +65,24 @@ public struct Process {
         public var priority: Int32
     }
 
-    public init(_ f: Field) throws {
+    /// `userDefaultsToRoot`: for exec's --process FILE, whose process runc
+    /// runs as 0:0 when it has no user (its Go struct's zero value);
+    /// config.json's process must name one (config.md: REQUIRED on Linux).
+    public init(_ f: Field, userDefaultsToRoot: Bool = false) throws {
         terminal = try f.bool("terminal") ?? false
         if let cs = try f.optional("consoleSize") {
             consoleSize = (try cs.required("height").integer(UInt16.self), try cs.required("width").integer(UInt16.self))
         }
-        let u = try f.required("user")
-        user = User(
-            uid: try User.id(u.required("uid")), gid: try User.id(u.required("gid")),
-            umask: try u.integer("umask"),
-            additionalGids: try u.list("additionalGids", User.id),
-            username: try u.string("username"))
+        if userDefaultsToRoot, try f.optional("user") == nil {
+            user = User(uid: 0, gid: 0, umask: nil, additionalGids: [], username: nil)
+        } else {
+            let u = try f.required("user")
+            user = User(
+                uid: try User.id(u.required("uid")), gid: try User.id(u.required("gid")),
+                umask: try u.integer("umask"),
+                additionalGids: try u.list("additionalGids", User.id),
+                username: try u.string("username"))
+        }
         args = try f.strings("args")
         commandLine = try f.string("commandLine")
         env = try f.strings("env")

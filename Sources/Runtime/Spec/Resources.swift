@@ -8,6 +8,9 @@ public struct Resources {
         public var major: Int64?
         public var minor: Int64?
         public var access: String?
+        /// Letters of the config's access other than r, w and m, left out
+        /// of `access` as runc leaves them out; create warns about them.
+        public var ignoredAccess = ""
     }
     public struct Memory {
         public var limit: Int64?, reservation: Int64?, swap: Int64?, kernel: Int64?, kernelTCP: Int64?
@@ -68,9 +71,14 @@ public struct Resources {
             if let t = type, !["a", "b", "c"].contains(t) {
                 throw SpecError(d.childPath("type"), "unknown device type \"\(t)\"")
             }
-            let access = try d.string("access")
-            if let a = access, a.contains(where: { !"rwm".contains($0) }) {
-                throw SpecError(d.childPath("access"), "\"\(a)\" may only contain r, w and m")
+            // runc reads only r, w and m and skips other letters ("rwa"
+            // is "rw"), which engines' configs rely on; nothing of those
+            // three is still a mistake.
+            var access = try d.string("access")
+            let ignored = access.map { String($0.filter { !"rwm".contains($0) }) } ?? ""
+            if let a = access, !ignored.isEmpty {
+                access = String(a.filter { "rwm".contains($0) })
+                if access!.isEmpty { throw SpecError(d.childPath("access"), "\"\(a)\" has none of r, w and m") }
             }
             // -1 is "any"; beyond that, the 32 bits the kernel compares (a
             // wider value cut down would allow some other device).
@@ -81,7 +89,7 @@ public struct Resources {
                 return v
             }
             return DeviceRule(allow: try d.required("allow").bool(), type: type,
-                              major: try number("major"), minor: try number("minor"), access: access)
+                              major: try number("major"), minor: try number("minor"), access: access, ignoredAccess: ignored)
         }
         memory = try f.optional("memory").map { m in
             Memory(limit: try m.integer("limit"), reservation: try m.integer("reservation"),

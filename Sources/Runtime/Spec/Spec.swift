@@ -26,7 +26,7 @@ public struct Spec {
         // config.md: "MUST be in SemVer v2.0.0 format". crun refuses other
         // text; runc 1.1 takes anything, which hides a broken generator.
         if !Spec.isSemVer(ociVersion) { throw version.error("\"\(ociVersion)\" is not a SemVer 2.0.0 version (MAJOR.MINOR.PATCH)") }
-        process = try f.optional("process").map(Process.init)
+        process = try f.optional("process").map { try Process($0) }
         root = try f.optional("root").map { r in
             _ = try r.required("path")
             let path = try r.pathString("path") ?? ""

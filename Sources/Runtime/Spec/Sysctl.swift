@@ -4,9 +4,11 @@
 // namespace of its own that isolates it, by the rules runc validates
 // (libcontainer/configs/validate): the ipc keys with a new ipc namespace,
 // net.* with a new network namespace, kernel.domainname and kernel.hostname
-// with a new uts namespace. Everything else is refused. (runc 1.2 refuses
-// kernel.hostname as a rival of the hostname field; it is as contained as
-// kernel.domainname, so hako takes it, written after the field.)
+// with a new uts namespace. Everything else is refused. kernel.hostname
+// beside the hostname field is refused, as runc refuses it: two values for
+// one name, and the sysctl would silently win. (runc refuses it even
+// alone; it is as contained as kernel.domainname, so hako takes it then:
+// docs/runc-parity.md.)
 import Glibc
 
 public enum Sysctl {
@@ -58,6 +60,9 @@ public enum Sysctl {
             }
             if let joined = linux.namespaces[k].path, isHosts(joined, type) {
                 throw SpecError(path, "linux.namespaces[\(k)].path \(joined) is the host's own \(type.rawValue) namespace")
+            }
+            if c == ["kernel", "hostname"], spec.hostname != nil {
+                throw SpecError(path, "conflicts with the hostname field: set one of them")
             }
         }
     }

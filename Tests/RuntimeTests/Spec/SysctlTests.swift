@@ -49,7 +49,9 @@ final class SysctlTests: XCTestCase {
                     "net/ipv4/ping_group_range", "kernel.domainname"] {
             XCTAssertEqual(reason([key: "1"]), "accepted", key)
         }
-        XCTAssertEqual(reason(["kernel.hostname": "h"]), "accepted")
+        XCTAssertEqual(reason(["kernel.hostname": "h"]),
+                       "config.json: linux.sysctl.kernel.hostname: conflicts with the hostname field: set one of them")
+        XCTAssertEqual(reason(["kernel.hostname": "h"]) { $0.set("hostname", nil) }, "accepted")
         XCTAssertEqual(reason(["kernel.hostname": "h"], without("uts")),
                        "config.json: linux.sysctl.kernel.hostname: needs a new uts namespace in linux.namespaces; without one it is the host's")
     }
