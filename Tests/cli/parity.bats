@@ -489,6 +489,17 @@ v1_parent_quota() {
     [ "$(cat "$d/c/cpu.rt_period_us") $(cat "$d/c/cpu.rt_runtime_us")" = "100000 5000" ]
 }
 
+# exec_process_both JSON: `exec --process FILE c` of that process on hako
+# ($hs, $ho) and on runc ($status, $output), both containers running.
+exec_process_both() {
+    echo "$1" > "$T/process.json"
+    run hk exec --process "$T/process.json" c
+    hs=$status
+    ho=$output
+    run rc exec --process "$T/process.json" c
+    echo "hako: $hs $ho"; echo "runc: $status $output"
+}
+
 @test "exec --process FILE without user runs as 0:0, as on runc, whatever the container's user" {
     requires runc
     args sleep 1000
@@ -496,11 +507,7 @@ v1_parent_quota() {
     runc_bundle
     hk run -d --bundle "$B" c </dev/null
     rc run -d --bundle "$RB" c </dev/null
-    echo '{"args": ["/bin/id"], "cwd": "/"}' > "$T/process.json"
-    run hk exec --process "$T/process.json" c
-    hs=$status; ho=$output
-    run rc exec --process "$T/process.json" c
-    echo "hako: $hs $ho"; echo "runc: $status $output"
+    exec_process_both '{"args": ["/bin/id"], "cwd": "/"}'
     [ "$hs" = 0 ]
     [ "$status" = 0 ]
     [ "$ho" = "$output" ]
@@ -525,11 +532,7 @@ v1_parent_quota() {
     runc_bundle
     hk run -d --bundle "$B" c </dev/null
     rc run -d --bundle "$RB" c </dev/null
-    echo '{"args": ["no-such-program"], "cwd": "/", "user": {"uid": 0, "gid": 0}}' > "$T/process.json"
-    run hk exec --process "$T/process.json" c
-    hs=$status; ho=$output
-    run rc exec --process "$T/process.json" c
-    echo "hako: $hs $ho"; echo "runc: $status $output"
+    exec_process_both '{"args": ["no-such-program"], "cwd": "/", "user": {"uid": 0, "gid": 0}}'
     [ "$hs" = 255 ]
     [ "$status" = 255 ]
     [[ "$ho" == *"$T/process.json: args[0]: exec: \"no-such-program\": executable file not found in \$PATH"* ]]

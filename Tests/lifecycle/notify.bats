@@ -102,6 +102,12 @@ run_detached() {
     inside "$rt"
 }
 
+# What a runtime that waited and passed READY=1 on reports after LINE: the
+# host's messages, the container's NOTIFY_SOCKET and its /run/notify mount.
+notified() {
+    printf '%s\n' "$1" READY=1 MAINPID=init NOTIFY_SOCKET=/run/notify/notify.sock '/run/notify ro,nosuid,nodev,noexec,relatime'
+}
+
 @test "create + start: start waits for READY=1, the host gets READY=1 and MAINPID=<init>, as with runc" {
     requires runc python3
     listen hako
@@ -109,7 +115,7 @@ run_detached() {
     h=$(create_start hako)
     r=$(create_start runc)
     printf 'hako:\n%s\n' "$h"
-    [ "$h" = "$(printf '%s\n' 'start: rc=0 waited=yes' READY=1 MAINPID=init NOTIFY_SOCKET=/run/notify/notify.sock '/run/notify ro,nosuid,nodev,noexec,relatime')" ]
+    [ "$h" = "$(notified 'start: rc=0 waited=yes')" ]
     assert_same "create + start" "$h" "$r"
 }
 
@@ -120,7 +126,7 @@ run_detached() {
     h=$(run_detached hako)
     r=$(run_detached runc)
     printf 'hako:\n%s\n' "$h"
-    [ "$h" = "$(printf '%s\n' 'run -d: rc=0 waited=yes' READY=1 MAINPID=init NOTIFY_SOCKET=/run/notify/notify.sock '/run/notify ro,nosuid,nodev,noexec,relatime')" ]
+    [ "$h" = "$(notified 'run -d: rc=0 waited=yes')" ]
     assert_same "run -d" "$h" "$r"
 }
 

@@ -429,6 +429,19 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
     grep -q ready "$B/rootfs/out/result"
 }
 
+# ptrace_racer: container $NAME, without a user namespace and holding
+# CAP_SYS_PTRACE, runs attacks/cwdracer, which opens /proc/PID/root and
+# /proc/PID/cwd of every new pid it can see and writes "ready", then
+# "escaped ..." if one showed the host's, to $B/rootfs/out/result.
+ptrace_racer() {
+    attack cwdracer
+    mkdir -p "$B/rootfs/out"
+    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
+    args /cwdracer /out/result
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    wait_for "$B/rootfs/out/result"
+}
+
 # exec-ptrace (issue 36): a container without a user namespace that holds
 # CAP_SYS_PTRACE (`--cap-add SYS_PTRACE`, a Kubernetes debug container)
 # passes the ptrace check on any process of the host's user namespace,
@@ -437,12 +450,7 @@ console_run() { # BUNDLE ID: runs it with a terminal; prints the terminal's outp
 # host's / through /proc/PID/root and /proc/PID/cwd. runc's nsexec and hako
 # (Namespaces/CloneInside.swift) enter everything before that clone.
 @test "exec-ptrace: an exec into a container holding CAP_SYS_PTRACE, without a user namespace, never shows it the host's root" {
-    attack cwdracer
-    mkdir -p "$B/rootfs/out"
-    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
-    args /cwdracer /out/result
-    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
-    wait_for "$B/rootfs/out/result"
+    ptrace_racer
     for i in $(seq "${EXEC_PTRACE_EXECS:-200}"); do
         hk exec "$NAME" /bin/true || true
         if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(cat "$B/rootfs/out/result")"; break; fi
@@ -564,13 +572,8 @@ victims_for() {
 # container's root. Both containers share one rootfs, so the racer's own
 # root is the victim's.
 @test "pod-ptrace: creates joining the pid namespace of a container holding CAP_SYS_PTRACE, without a user namespace, never show it the host's root" {
-    attack cwdracer
-    mkdir -p "$B/rootfs/out"
-    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
-    args /cwdracer /out/result
+    ptrace_racer
     second_bundle
-    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
-    wait_for "$B/rootfs/out/result"
     pid=$(hk state "$NAME" | jq -r .pid)
     cfg2 '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end) | .process.args = ["true"]' --arg p "/proc/$pid/ns/pid"
     created=0
@@ -596,13 +599,8 @@ victims_for() {
 # 1.8.1 3 of 3). hako refuses the combination (PodInit.swift,
 # validatePodNamespaces); a pod's containers join the pod's user namespace.
 @test "pod-userns: creates with a new user namespace joining the pid namespace of a container holding CAP_SYS_PTRACE never show it the host's root" {
-    attack cwdracer
-    mkdir -p "$B/rootfs/out"
-    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
-    args /cwdracer /out/result
+    ptrace_racer
     second_bundle
-    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
-    wait_for "$B/rootfs/out/result"
     pid=$(hk state "$NAME" | jq -r .pid)
     cfg2 '.linux.namespaces |= (map(if .type == "pid" then .path = $p else . end) + [{"type": "user"}])
           | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
