@@ -437,7 +437,7 @@ int hk_bpf_detach_device_program_id(int cgroup_fd, uint32_t id) {
 }
 
 // Process settings that are one syscall each, without glibc wrappers.
-int hk_sched_setattr(uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
+int hk_sched_setattr(pid_t pid, uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
                      uint64_t runtime, uint64_t deadline, uint64_t period) {
     struct {
         uint32_t size, policy;
@@ -446,10 +446,10 @@ int hk_sched_setattr(uint32_t policy, uint64_t flags, int32_t nice, uint32_t pri
         uint32_t priority;
         uint64_t runtime, deadline, period;
     } attr = {48, policy, flags, nice, priority, runtime, deadline, period};
-    return (int)syscall(SYS_sched_setattr, 0, &attr, 0);
+    return (int)syscall(SYS_sched_setattr, pid, &attr, 0);
 }
 
-int hk_ioprio_set(int ioprio) { return (int)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, ioprio); }
+int hk_ioprio_set(pid_t pid, int ioprio) { return (int)syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, pid, ioprio); }
 
 int hk_sched_setaffinity(const unsigned char *mask, size_t len) {
     return sched_setaffinity(0, len, (const cpu_set_t *)mask);
@@ -499,6 +499,9 @@ int hk_fsconfig_string(int ctx, const char *key, const char *value) {
 int hk_fsconfig_create(int ctx) { return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_CMD_CREATE, NULL, NULL, 0); }
 int hk_fsconfig_flag(int ctx, const char *key) {
     return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_SET_FLAG, key, NULL, 0);
+}
+int hk_fsconfig_fd(int ctx, const char *key, int fd) {
+    return (int)syscall(SYS_fsconfig, ctx, FSCONFIG_SET_FD, key, NULL, fd);
 }
 int hk_fsmount(int ctx, uint64_t attrs) { return (int)syscall(SYS_fsmount, ctx, FSMOUNT_CLOEXEC, (unsigned int)attrs); }
 int hk_fsmount_readonly(int ctx) {

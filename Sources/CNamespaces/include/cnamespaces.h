@@ -173,10 +173,11 @@ int hk_bind_unix_dgram(const char *addr, size_t len);
 int hk_connect_unix_dgram(const char *addr, size_t len);
 
 
-// Process settings (ProcessSettings.swift).
-int hk_sched_setattr(uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
+// Process settings (ProcessSettings.swift). pid 0 is the caller; exec
+// sets a process's scheduling from hako, before it may go on.
+int hk_sched_setattr(pid_t pid, uint32_t policy, uint64_t flags, int32_t nice, uint32_t priority,
                      uint64_t runtime, uint64_t deadline, uint64_t period);
-int hk_ioprio_set(int ioprio);
+int hk_ioprio_set(pid_t pid, int ioprio);
 /// `mask` is a CPU bitmap of `len` bytes (a multiple of 8).
 int hk_sched_setaffinity(const unsigned char *mask, size_t len);
 /// `mask` is a node bitmap of `len` bytes; len 0 means no nodes.
@@ -206,6 +207,8 @@ int hk_fsconfig_create(int ctx);
 int hk_fsmount_readonly(int ctx);
 /// An option without a value ("ro"-like), for a procfs made by descriptor (PodInit.swift).
 int hk_fsconfig_flag(int ctx, const char *key);
+/// An option whose value is a descriptor: procfs's "pidns" (PodInit.swift).
+int hk_fsconfig_fd(int ctx, const char *key, int fd);
 /// A detached mount of the context with MOUNT_ATTR_* `attrs`.
 int hk_fsmount(int ctx, uint64_t attrs);
 int hk_execveat(int fd, char *const argv[]);

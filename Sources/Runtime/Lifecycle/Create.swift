@@ -457,7 +457,7 @@ extension Runtime {
         while true {
             switch try sync.receive() {
             case let .pid(second)?:
-                pid = try adoptSecondStage(second, first: pid, intent: &working, dir: dir, undo: &undo)
+                pid = try adoptSecondStage(second, first: pid, spec: spec, intent: &working, dir: dir, undo: &undo)
                 continue
             case .hooks?:
                 // prestart predates the creating state (runtime-spec 1.0 ran it
@@ -490,7 +490,7 @@ extension Runtime {
 
     /// The real init, cloned by the first stage as our child (PodInit.swift):
     /// the first stage is reaped, the init recorded and killed on failure.
-    func adoptSecondStage(_ pid: Int32, first: Int32, intent: inout CreateIntent, dir: ContainerDir,
+    func adoptSecondStage(_ pid: Int32, first: Int32, spec: Spec, intent: inout CreateIntent, dir: ContainerDir,
                           undo: inout Undo) throws -> Int32 {
         guard pid > 0, pid != first else { throw RuntimeError("the init's first stage sent pid \(pid)") }
         undo.add {
@@ -503,6 +503,8 @@ extension Runtime {
         intent.initPid = pid
         intent.initStartTime = ProcessInfo(pid: pid)?.startTime ?? 0
         try dir.appendIntent(intent.initLine)
+        // Born as its user, the init may no longer be able to (PodInit.swift).
+        if let process = spec.process { try ProcessSettings.applyByPid(process, pid: pid) }
         try logger.step("second stage recorded")
         return pid
     }

@@ -15,8 +15,10 @@ enum Credentials {
         }
     }
 
-    static func setOOMScoreAdj(_ value: Int32) throws {
-        do { try Files.writeProcfs("/proc/self/oom_score_adj", String(decimal: value)) } catch let e as SystemError {
+    /// Of process `pid` (0: the caller) as the host's /proc names it.
+    static func setOOMScoreAdj(_ value: Int32, pid: Int32 = 0) throws {
+        let file = "/proc/\(pid == 0 ? "self" : String(decimal: pid))/oom_score_adj"
+        do { try Files.writeProcfs(file, String(decimal: value)) } catch let e as SystemError {
             throw SpecError("process.oomScoreAdj", e.description)
         }
     }

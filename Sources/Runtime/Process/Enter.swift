@@ -6,9 +6,9 @@
 // setns_init_linux.go.
 //
 // Before the process reports ready (`prepare`):
-//   1. rlimits, oom_score_adj
-//   2. personality, scheduler, I/O priority, memory policy (ProcessSettings)
-//   3. a new session, the terminal as its controlling one
+//   1. rlimits, personality, memory policy (`limit`), oom_score_adj
+//   2. scheduler and I/O priority (ProcessSettings.applyScheduling)
+//   3. a new session, the terminal as its controlling one (`takeTerminal`)
 //   4. seccomp, when it cannot wait for the user switch (seccompOrder)
 //   5. cwd, user and groups, capabilities, no_new_privs, umask, cwd again
 //   6. the environment and the program's path, so a missing one fails here
@@ -17,6 +17,12 @@
 //   8. default signal handlers, the final CPU affinity, the LSM exec labels
 //   9. seccomp, then the one capset that drops a held CAP_SYS_ADMIN
 //  10. signals unblocked, execve
+// An exec'd process, and the init of a pod, are born after step 5
+// (`prepareBeforeBirth`, CloneInside, PodInit): a helper does 1 and 4-5
+// unseen by the container, hako does 2 and oom_score_adj by pid, the
+// process does 3, 6 and the rest.
+// So neither stands in a pid namespace others see holding more than it
+// will exec with.
 // The session keyring is joined earlier by each caller (joinSessionKeyring):
 // the init before it builds the rootfs, so that its hooks share it.
 import CNamespaces
@@ -30,18 +36,25 @@ struct EnterContainer {
     let seccomp: SeccompFilter?
     /// A socket connected to linux.seccomp.listenerPath, or -1.
     let agent: Int32
-    /// What the seccomp agent is told: the process's pid and the container's state.
-    let listenerPid: Int32
+    /// What the seccomp agent is told: the process's pid (nil: the
+    /// installer's own, as getpid() gives it) and the container's state.
+    let listenerPid: Int32?
     let state: ContainerState
     let status: Status
     let logger: Logger
 
     /// When the filter goes on. Installing one without no_new_privs needs
-    /// CAP_SYS_ADMIN. It goes on last, just before execve, so the runtime's
-    /// own syscalls are not subject to it; for that CAP_SYS_ADMIN is held
-    /// across the user switch and dropped by the one capset that follows
-    /// the install. Only a non-root user with no capability sets cannot
-    /// hold it across the switch: then the filter goes on first.
+    /// CAP_SYS_ADMIN, which the configured capabilities seldom keep. So,
+    /// as runc does, the filter goes on before the user switch then, and
+    /// with no_new_privs last, just before execve, so that few of the
+    /// runtime's own syscalls are subject to it. Holding CAP_SYS_ADMIN
+    /// across the switch instead, to install it last, would leave a window
+    /// in which a container holding CAP_SYS_PTRACE could take it by ptrace
+    /// (the capability window, Tests/security/README.md), and would run
+    /// startContainer hooks outside the filter, which runc runs inside.
+    /// Only a notifying filter is still installed last, holding
+    /// CAP_SYS_ADMIN across the switch: its agent is told the pid of the
+    /// process that installs it, which must be the process itself.
     enum SeccompOrder: Equatable {
         case none, first, last(holdSysAdmin: Bool)
     }
@@ -50,7 +63,9 @@ struct EnterContainer {
         guard seccomp != nil else { return .none }
         if process.noNewPrivileges { return .last(holdSysAdmin: false) }
         guard let caps = process.capabilities else { return process.user.uid != 0 ? .first : .last(holdSysAdmin: false) }
-        return .last(holdSysAdmin: !caps.effective.contains(Int(HK_CAP_SYS_ADMIN)))
+        let hold = !caps.effective.contains(Int(HK_CAP_SYS_ADMIN))
+        if hold, seccomp?.notify == false { return .first }
+        return .last(holdSysAdmin: hold)
     }
 
     /// What `prepare` found: the program and its environment.
@@ -67,11 +82,41 @@ struct EnterContainer {
 
     /// Steps 1-6; `extraEnv` comes after process.env (the init's LISTEN_FDS).
     func prepare(terminal: Terminal?, extraEnv: [String] = []) throws -> Ready {
-        try Credentials.applyRlimits(process.rlimits)
+        try limit()
         if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
-        try ProcessSettings.apply(process, linux: linux)
+        try ProcessSettings.applyScheduling(process)
+        try takeTerminal(terminal)
+        return try locate(try becomeUser(extraEnv: extraEnv))
+    }
+
+    /// Steps 1, 4 and 5, before the clone of a process born as its user;
+    /// returns the environment. hako sets step 2 and oom_score_adj by pid
+    /// (ProcessSettings.applyByPid); the process does 3 and `locate`.
+    func prepareBeforeBirth(extraEnv: [String] = []) throws -> [String] {
+        try limit()
+        return try becomeUser(extraEnv: extraEnv)
+    }
+
+    /// Step 1, but oom_score_adj: what the process sets on itself and its children inherit.
+    func limit() throws {
+        try Credentials.applyRlimits(process.rlimits)
+        try ProcessSettings.applyOwn(process, linux: linux)
+    }
+
+    /// Step 3: a session of its own, led from the terminal if it has one.
+    func takeTerminal(_ terminal: Terminal?) throws {
         _ = setsid()
         try terminal?.attach()
+    }
+
+    /// Step 6: the program in `env`'s PATH, found as the process sees its
+    /// root (/proc/self included), so a missing one fails before ready.
+    func locate(_ env: [String]) throws -> Ready {
+        Ready(executable: try Exec.find(process.args.first ?? "", env: env), env: env)
+    }
+
+    /// Steps 4 and 5, and the environment.
+    func becomeUser(extraEnv: [String]) throws -> [String] {
         let order = seccompOrder
         if order == .first, let seccomp { try install(seccomp) }
         // The cwd is entered before the user and capabilities change (runc's
@@ -89,8 +134,7 @@ struct EnterContainer {
                 throw RuntimeError("HOME of process.user.uid \(process.user.uid), which process.env does not set: \(error)")
             }
         }
-        env += extraEnv
-        return Ready(executable: try Exec.find(process.args.first ?? "", env: env), env: env)
+        return env + extraEnv
     }
 
     /// Steps 7-10. `passed`: the descriptors from 3 on that the program
@@ -113,7 +157,7 @@ struct EnterContainer {
     }
 
     func install(_ filter: SeccompFilter) throws {
-        let payload = SeccompListener.message(pid: listenerPid, metadata: linux?.seccomp?.listenerMetadata,
+        let payload = SeccompListener.message(pid: listenerPid ?? getpid(), metadata: linux?.seccomp?.listenerMetadata,
                                               state: state.ociJSON(status: status))
         try SeccompListener(agent: agent, payload: payload).install(filter)
     }

@@ -69,7 +69,9 @@ extension Runtime {
                               preserveFds: options.preserveFds, processFile: options.processFile, logger: logger.withoutFile())
         // The helper's `enter` closes parentEnd with the other descriptors.
         let pid = try cloneExec(process, childEnd: childEnd, enter: child.enter) { child.run() }
-        try Runtime.startExecChild(pid, sync: SyncChannel(fd: parentEnd), cgroupDirs: cgroupDirs, state: s)
+        try Runtime.startExecChild(pid, sync: SyncChannel(fd: parentEnd), cgroupDirs: cgroupDirs, state: s) {
+            try child.inProcessFile { try ProcessSettings.applyByPid(process, pid: pid) }
+        }
         if let f = options.pidFile { try Files.writeAtomically(absolutePath(f), String(decimal: pid), mode: 0o644) }
         if options.detach { return 0 }
         return try Runtime.waitForExec(pid, foreground: foreground, ttyField: ttyField)
@@ -144,11 +146,14 @@ extension Runtime {
         return try CloneInside.clone(flags: 0, cgroupFD: nil, enter: enter, body: child).pid
     }
 
-    /// Moves the process into the container's cgroup, lets it go on, and
-    /// waits until it has exec'd; kills it if any of that fails.
-    static func startExecChild(_ pid: Int32, sync: SyncChannel, cgroupDirs: [String], state s: ContainerState) throws {
+    /// Moves the process into the container's cgroup, sets what only hako
+    /// can set on it (`beforeGo`), lets it go on, and waits until it has
+    /// exec'd; kills it if any of that fails.
+    static func startExecChild(_ pid: Int32, sync: SyncChannel, cgroupDirs: [String], state s: ContainerState,
+                               beforeGo: () throws -> Void) throws {
         do {
             try s.cgroup.add(pid: pid, toExec: cgroupDirs, initPid: s.pid)
+            try beforeGo()
             try sync.send(.go)
             // ready, then end-of-file when execve closes the channel.
             try sync.expect(.ready, from: "exec'd process")
@@ -229,8 +234,10 @@ extension Runtime {
 }
 
 /// The exec'd process before its execve, in two stages: `enter`, in a
-/// helper of hako's, stands in the container's namespaces and root; the
-/// process cloned from there (`run`) does the rest.
+/// helper of hako's, stands in the container's namespaces and root and
+/// becomes the configured user there; the process cloned from there (`run`)
+/// does the rest. It is born holding only what it will exec with: a
+/// container with CAP_SYS_PTRACE can see and trace it from its birth.
 struct ExecChild {
     let process: Process
     let joins: [(NamespaceType, Int32)]
@@ -244,9 +251,20 @@ struct ExecChild {
     /// --process FILE, which errors about the process name instead of config.json.
     let processFile: String?
     let logger: Logger
+    /// The environment the helper made before the clone; the process is
+    /// a fork of the helper's memory.
+    let found = Found()
+
+    final class Found { var env: [String]? }
+
+    var entering: EnterContainer {
+        EnterContainer(process: process, linux: spec.linux, seccomp: seccomp, agent: agent, listenerPid: nil,
+                       state: state, status: .running, logger: logger)
+    }
 
     /// In CloneInside's helper, before the clone, in hako's own pid
-    /// namespace where the container cannot see it: enters the container.
+    /// namespace where the container cannot see it: enters the container
+    /// and becomes the process's user.
     func enter(keeping report: Int32) throws {
         // What hako's caller left open must not reach the container
         // (CVE-2024-21626): neither the program nor its `#!` interpreter
@@ -261,6 +279,9 @@ struct ExecChild {
             close(fd)
         }
         try standInContainer()
+        // The init's keyring, as runc's exec joins it; the permissions are the init's to set.
+        if !state.noNewKeyring { try EnterContainer.joinSessionKeyring(id: state.id, setSearch: false) }
+        found.env = try inProcessFile { try entering.prepareBeforeBirth() }
     }
 
     /// The container's other namespaces (user first), its root user, and
@@ -281,8 +302,8 @@ struct ExecChild {
         }
     }
 
-    /// Cloned inside the container: waits for its cgroup, becomes the
-    /// configured user, reports ready, installs seccomp last and execs.
+    /// Cloned inside the container: waits for its cgroup and scheduling,
+    /// takes its terminal, reports ready, installs seccomp last and execs.
     func run() -> Never {
         do { try setup() } catch {
             if (try? sync.send(.error("\(error)"))) == nil { logger.error("\(error)") }
@@ -293,16 +314,17 @@ struct ExecChild {
 
     func setup() throws {
         try sync.expect(.go, from: "hako")
-        // The init's keyring, as runc's exec joins it; the permissions are the init's to set.
-        if !state.noNewKeyring { try EnterContainer.joinSessionKeyring(id: state.id, setSearch: false) }
+        guard let env = found.env else { throw RuntimeError("exec: the process was cloned before it was prepared") }
         var terminal: Terminal? = nil
+        // Opened as the process's user, the pty is that user's, as runc's
+        // fixStdioPermissions makes it.
         if process.terminal, let console {
             terminal = try Terminal.setup(consoleSocket: console, size: process.consoleSize, console: false)
         }
         if let console { close(console) }
-        let enter = EnterContainer(process: process, linux: spec.linux, seccomp: seccomp, agent: agent,
-                                   listenerPid: getpid(), state: state, status: .running, logger: logger)
-        let ready = try inProcessFile { try enter.prepare(terminal: terminal) }
+        let enter = entering
+        try enter.takeTerminal(terminal)
+        let ready = try inProcessFile { try enter.locate(env) }
         try sync.send(.ready)
         let e = try enter.exec(ready, passed: preserveFds)
         throw SystemError("exec \(ready.executable)", errno: e)

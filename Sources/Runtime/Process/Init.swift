@@ -75,26 +75,43 @@ struct ContainerInit {
         try logger.step("init: pivot_root done")
         let terminal = try openTerminal()
         if let pidNamespace = podPidNamespace {
+            if let process = spec.process, ContainerInit.procfsTakesPidns(pidNamespace) {
+                // Born as its user (PodInit.swift): all but the session here, unseen.
+                try finishRootfs(proc: try mountProcfs(label: label, pidNamespace: pidNamespace))
+                try joinPodPidNamespace(pidNamespace, keeping: fifos, agent: agent, terminal: terminal)
+                logger = logger.withoutFile()
+                let env = try entering(process, base, agent: agent).prepareBeforeBirth(extraEnv: listenEnv)
+                base.pid = try cloneSecondStage()
+                return try carryOn(base, fifos: fifos, agent: agent, terminal: terminal, prepared: env)
+            }
             // Only the second stage, in the joined pid namespace, comes back.
-            base.pid = try cloneSecondStage(into: pidNamespace, keeping: fifos, agent: agent, terminal: terminal)
+            try joinPodPidNamespace(pidNamespace, keeping: fifos, agent: agent, terminal: terminal)
             logger = logger.withoutFile()
+            base.pid = try cloneSecondStage()
             proc = try mountProcfs(label: label)
         }
         try finishRootfs(proc: proc)
         try carryOn(base, fifos: fifos, agent: agent, terminal: terminal)
     }
 
-    /// From the rootfs's completion to exec.
-    func carryOn(_ base: ContainerState, fifos: InitFifos, agent: Int32, terminal: Terminal?) throws {
+    /// From the rootfs's completion to exec. `prepared`: the environment
+    /// of an init born as its user, whose first stage did the rest of
+    /// `prepare` but the session and the program's lookup.
+    func carryOn(_ base: ContainerState, fifos: InitFifos, agent: Int32, terminal: Terminal?,
+                 prepared: [String]? = nil) throws {
         guard let process = spec.process else {
             // A container without a process can be created; `start` refuses it.
             try sync.send(.ready)
             while true { pause() }
         }
-        let enter = EnterContainer(process: process, linux: linux, seccomp: seccomp, agent: agent,
-                                   listenerPid: base.pid, state: base, status: .created, logger: logger)
-        let listen = options.listenFds > 0 ? ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] : []
-        let ready = try enter.prepare(terminal: terminal, extraEnv: listen)
+        let enter = entering(process, base, agent: agent)
+        let ready: EnterContainer.Ready
+        if let prepared {
+            try enter.takeTerminal(terminal)
+            ready = try enter.locate(prepared)
+        } else {
+            ready = try enter.prepare(terminal: terminal, extraEnv: listenEnv)
+        }
         try logger.step("init: process settings applied; ready")
         try sync.send(.ready)
         try waitForStart(fifos.exec)
@@ -106,6 +123,18 @@ struct ContainerInit {
         logger.error("exec \(ready.executable): \(SystemError.describe(e))")
         _exit(127)
     }
+}
+
+extension ContainerInit {
+    /// The steps shared with exec, for the init's process; `base.pid` is
+    /// what a seccomp agent is told.
+    func entering(_ process: Process, _ base: ContainerState, agent: Int32) -> EnterContainer {
+        EnterContainer(process: process, linux: linux, seccomp: seccomp, agent: agent, listenerPid: base.pid,
+                       state: base, status: .created, logger: logger)
+    }
+
+    /// --listen-fds: systemd's socket activation variables, for after process.env.
+    var listenEnv: [String] { options.listenFds > 0 ? ["LISTEN_FDS=\(options.listenFds)", "LISTEN_PID=1"] : [] }
 }
 
 /// exec.fifo's two ends (nil for `run`) and hooks.fifo (-1 without startContainer hooks).

@@ -17,9 +17,17 @@
 // joins the pid namespace for its children (setns(CLONE_NEWPID) moves only
 // those) and clones the real init with CLONE_PARENT, so that hako is its
 // parent and waits for it. The first stage tells hako the init's pid and
-// exits. procfs shows the pid namespace of whoever mounts it, so the second
-// stage mounts /proc, then masks and read-only paths go on through it as
-// for any init. runc's nsexec and crun clone straight into the namespace.
+// exits. runc's nsexec and crun clone straight into the namespace.
+//
+// Nor may the init stand in the pod holding more than it will exec with: a
+// pod holding CAP_SYS_PTRACE can trace it and run its own code with hako's
+// capabilities (the capability window, Tests/security/README.md). So the
+// first stage also mounts the pod's procfs, from outside the pod (procfs's
+// pidns option), masks and binds read-only through it, and becomes the
+// process's user; the init only takes its session and terminal, waits for
+// `start` and execs. A kernel whose procfs lacks pidns (6.1) shows a procfs
+// the pid namespace of whoever mounts it: there the second stage still
+// mounts /proc and becomes the user itself, and the window stays open.
 //
 // A new user namespace with a joined pid namespace is refused
 // (validatePodNamespaces): its first stage would have no rights to join a
@@ -81,23 +89,36 @@ extension ContainerInit {
         }
     }
 
-    /// The first stage's end, once the root is the container's: clones the
-    /// init into the joined pid namespace; returns only there, with the
-    /// init's pid as hako sees it. The first stage reports it and exits.
-    func cloneSecondStage(into pidNamespace: Int32, keeping fifos: InitFifos, agent: Int32,
-                          terminal: Terminal?) throws -> Int32 {
-        var ends: [Int32] = [-1, -1]
-        try sys(hk_pipe2(&ends, O_CLOEXEC), "pipe")
-        var own = [sync.fd, pidNamespace, ends[0], ends[1], agent, fifos.hooksReport]
+    /// Whether this kernel's procfs takes "pidns", so that the first stage
+    /// can mount the joined pid namespace's procfs from outside it (the
+    /// host here, 6.18, does; the v2 guest's 6.1 does not).
+    static func procfsTakesPidns(_ pidNamespace: Int32) -> Bool {
+        let ctx = hk_fsopen("proc")
+        guard ctx >= 0 else { return false }
+        defer { close(ctx) }
+        return hk_fsconfig_fd(ctx, "pidns", pidNamespace) == 0
+    }
+
+    /// The first stage's end, once the root is the container's: closes
+    /// every descriptor of the host's it does not pass on (the --log file
+    /// too) and joins the pid namespace for the clone.
+    func joinPodPidNamespace(_ pidNamespace: Int32, keeping fifos: InitFifos, agent: Int32, terminal: Terminal?) throws {
+        var own = [sync.fd, pidNamespace, agent, fifos.hooksReport]
         if let e = fifos.exec { own += [e.reader, e.writer] }
         if let terminal { own.append(terminal.slave) }
-        // The --log file and anything else of the host's stays behind.
         closeDescriptors(from: 3 + Int32(options.preserveFds + options.listenFds), except: own.filter { $0 >= 0 })
         try sys(hk_setns(pidNamespace, NamespaceType.pid.cloneFlag), "join pid namespace \(linux?.namespace(.pid)?.path ?? "")")
+        close(pidNamespace)
+    }
+
+    /// Clones the init into the joined pid namespace; returns only there,
+    /// with the init's pid as hako sees it. The first stage reports it and exits.
+    func cloneSecondStage() throws -> Int32 {
+        var ends: [Int32] = [-1, -1]
+        try sys(hk_pipe2(&ends, O_CLOEXEC), "pipe")
         let pid = hk_clone(UInt(UInt32(bitPattern: HK_CLONE_PARENT)))
         if pid == 0 {
             close(ends[1])
-            close(pidNamespace)
             return try ContainerInit.receivePid(ends[0])
         }
         if pid < 0 { throw SystemError("clone the init into the joined pid namespace") }
@@ -121,13 +142,15 @@ extension ContainerInit {
     /// stands in; returns the handle on /proc's. There is no procfs yet to
     /// name the mount point by (/proc/self/fd/N), so procfs is made with
     /// the new mount API and moved onto the mount point's descriptor.
-    func mountProcfs(label: String?) throws -> ProcfsHandle? {
+    /// `pidNamespace`: made by the first stage, from outside that namespace
+    /// (procfs's pidns option).
+    func mountProcfs(label: String?, pidNamespace: Int32? = nil) throws -> ProcfsHandle? {
         let root = try Rootfs(path: "/", bundle: bundle)
         defer { close(root.rootFD) }
         var proc: ProcfsHandle? = nil
         for m in spec.mounts where m.type == "proc" {
             do {
-                try mountProcfs(m, in: root, label: label)
+                try mountProcfs(m, in: root, label: label, pidNamespace: pidNamespace)
                 if cleanPath("/" + m.destination) == "/proc" {
                     if let old = proc { close(old.fd) }
                     proc = try ProcfsHandle.open("proc", in: root.rootFD, destination: m.destination)
@@ -140,7 +163,7 @@ extension ContainerInit {
         return proc
     }
 
-    func mountProcfs(_ m: Mount, in root: Rootfs, label: String?) throws {
+    func mountProcfs(_ m: Mount, in root: Rootfs, label: String?, pidNamespace: Int32?) throws {
         var opts = try MountOptions(m.options, path: m.path + ".options")
         // fsconfig takes the value as it is: no quotes, unlike mount(2)'s data.
         if let label { opts.data.append("context=\(label)") }
@@ -149,6 +172,7 @@ extension ContainerInit {
         let ctx = try sys(hk_fsopen("proc"), "fsopen proc")
         defer { close(ctx) }
         try sys(hk_fsconfig_string(ctx, "source", m.source ?? "proc"), "procfs source")
+        if let pidNamespace { try sys(hk_fsconfig_fd(ctx, "pidns", pidNamespace), "procfs option pidns") }
         for d in opts.data {
             let kv = d.split(separator: "=", maxSplits: 1)
             try sys(kv.count == 2 ? hk_fsconfig_string(ctx, String(kv[0]), String(kv[1])) : hk_fsconfig_flag(ctx, d),

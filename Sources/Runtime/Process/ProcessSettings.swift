@@ -39,14 +39,28 @@ enum ProcessSettings {
         return bits.isEmpty ? nil : bits
     }
 
-    /// Everything but the final CPU affinity, which waits for execve's eve.
-    static func apply(_ process: Process, linux: Linux?) throws {
+    /// What only a process can set on itself, and its children inherit:
+    /// personality and memory policy.
+    static func applyOwn(_ process: Process, linux: Linux?) throws {
         if let p = linux?.personality, let domain = personalities[p.domain] {
             if hk_personality(domain) < 0 { throw SpecError("linux.personality", SystemError("personality").description) }
         }
+        if let m = linux?.memoryPolicy {
+            if m.nodes.withUnsafeBufferPointer({ hk_set_mempolicy(m.mode, $0.baseAddress, $0.count) }) < 0 {
+                throw SpecError("linux.memoryPolicy", SystemError("set_mempolicy").description)
+            }
+        }
+    }
+
+    /// Scheduler and I/O priority, of process `pid` (0: the caller). Both
+    /// may need CAP_SYS_NICE, which the process may not keep; and neither
+    /// may be set before a fork that must inherit it (SCHED_DEADLINE
+    /// cannot fork, SCHED_FLAG_RESET_ON_FORK is not inherited). So exec's
+    /// process, which is cloned after its user switch, gets them from hako.
+    static func applyScheduling(_ process: Process, pid: Int32 = 0) throws {
         if let s = process.scheduler {
             let flags = s.flags.reduce(UInt64(0)) { $0 | (schedFlags[$1] ?? 0) }
-            if hk_sched_setattr(schedPolicies[s.policy] ?? 0, flags, s.nice, UInt32(bitPattern: s.priority), s.runtime, s.deadline, s.period) < 0 {
+            if hk_sched_setattr(pid, schedPolicies[s.policy] ?? 0, flags, s.nice, UInt32(bitPattern: s.priority), s.runtime, s.deadline, s.period) < 0 {
                 let e = errno
                 var why = SystemError("sched_setattr", errno: e).description
                 // The kernel's EPERM names neither cause; engines' users need both.
@@ -57,15 +71,19 @@ enum ProcessSettings {
             }
         }
         if let io = process.ioPriority {
-            if hk_ioprio_set(((ioClasses[io.ioClass] ?? 0) << 13) | io.priority) < 0 {
+            if hk_ioprio_set(pid, ((ioClasses[io.ioClass] ?? 0) << 13) | io.priority) < 0 {
                 throw SpecError("process.ioPriority", SystemError("ioprio_set").description)
             }
         }
-        if let m = linux?.memoryPolicy {
-            if m.nodes.withUnsafeBufferPointer({ hk_set_mempolicy(m.mode, $0.baseAddress, $0.count) }) < 0 {
-                throw SpecError("linux.memoryPolicy", SystemError("set_mempolicy").description)
-            }
-        }
+    }
+
+    /// What hako sets from outside on a process born as its user (exec's,
+    /// a pod's init), by its pid: the scheduling above and oom_score_adj,
+    /// whose file that process's helper cannot name: /proc there is of a
+    /// pid namespace the helper is not in, and has no /proc/self for it.
+    static func applyByPid(_ process: Process, pid: Int32) throws {
+        if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o, pid: pid) }
+        try applyScheduling(process, pid: pid)
     }
 
     /// process.execCPUAffinity.initial (in the runtime, before the move
