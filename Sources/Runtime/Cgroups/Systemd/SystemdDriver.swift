@@ -23,12 +23,16 @@ public struct SystemdCgroup: CgroupDriver {
     /// How long systemd's jobs may take (ms): a TCG guest under load is slow.
     static let jobTimeout = 30_000
 
-    /// The limits the unit starts with (SystemdCgroup.limits).
+    /// The limits the unit starts with (UnitProperties).
     var limits: [DBusValue] = []
+    /// What the config's org.systemd.property.* annotations set (UnitAnnotations).
+    var annotated: [DBusValue] = []
 
     /// For create: refuses a host that is not pure cgroup v2, since the
-    /// v1 systemd manager is not written yet.
-    init(cgroupsPath: String?, id: String, rootless: Bool, layout: CgroupLayout, resources: Resources? = nil) throws {
+    /// v1 systemd manager is not written yet, and any resource or
+    /// annotation systemd cannot be given, before anything is made.
+    init(cgroupsPath: String?, id: String, rootless: Bool, layout: CgroupLayout, resources: Resources? = nil,
+         annotations: [(String, String)] = []) throws {
         guard case .unified = layout else {
             throw RuntimeError("--systemd-cgroup: hako's systemd cgroup driver needs a pure cgroup v2 host; this one is \(layout.name) (use the cgroupfs driver: drop --systemd-cgroup)")
         }
@@ -36,7 +40,8 @@ public struct SystemdCgroup: CgroupDriver {
         unit = name.unit
         slice = name.slice
         files = Cgroup(layout: layout, path: name.cgroupPath)
-        limits = SystemdCgroup.limits(resources)
+        limits = try UnitProperties.of(resources, prefix: "linux.resources")
+        annotated = try UnitAnnotations.properties(annotations)
     }
 
     /// For a container create made: its unit and its recorded cgroup.
@@ -68,8 +73,9 @@ public struct SystemdCgroup: CgroupDriver {
         files.removeMade(directories)
     }
 
+    /// The files get the CPU quota systemd rounded (UnitProperties.rounded).
     public func apply(_ resources: Resources?, prefix: String, logger: Logger) throws {
-        try files.apply(resources, prefix: prefix, logger: logger)
+        try files.apply(UnitProperties.rounded(resources), prefix: prefix, logger: logger)
     }
 
     /// Never cloned straight into: the scope does not exist before the init.
@@ -92,14 +98,25 @@ public struct SystemdCgroup: CgroupDriver {
         try files.add(pid: pid, toExec: targets, initPid: initPid)
     }
 
-    /// The files first (all or nothing, as under cgroupfs), then what
-    /// systemd keeps, so that a daemon-reload does not undo the update.
+    /// The properties are converted first, so that a value systemd cannot
+    /// take changes nothing; then the files (all or nothing, as under
+    /// cgroupfs); then what systemd keeps, so that a daemon-reload does not
+    /// undo the update. A quota without a period keeps the period in force.
     public func update(_ resources: Resources, logger: Logger) throws {
-        try files.update(resources, logger: logger)
-        let changed = SystemdCgroup.limits(resources)
+        let period = currentPeriod
+        let changed = try UnitProperties.of(resources, prefix: "", period: period)
+        try files.update(UnitProperties.rounded(resources, period: period) ?? resources, logger: logger)
         guard !changed.isEmpty else { return }
         _ = try SystemdCgroup.connect().call(SystemdManager.setUnitProperties(unit, changed), timeout: SystemdCgroup.jobTimeout)
     }
+
+    /// The CFS period of the scope's cpu.max ("QUOTA PERIOD"), if readable.
+    var currentPeriod: UInt64? {
+        guard let dir = directories.first, let text = Files.readText(dir + "/cpu.max") else { return nil }
+        let words = text.trimmingSpaces.split(separator: " ")
+        return words.count == 2 ? UInt64(words[1]) : nil
+    }
+
     public var freezerFile: String? { files.freezerFile }
     public var freezerState: FreezerState? { files.freezerState }
     public func freeze(_ on: Bool) throws { try files.freeze(on) }
@@ -142,6 +159,7 @@ extension SystemdCgroup {
     /// start tried once more, as runc does.
     func startUnit(pid: Int32, bus: DBusConnection) throws {
         var scope = SystemdManager.Scope(unit: unit, slice: slice, description: "hako container " + unit, pids: [UInt32(pid)])
+        scope.annotated = annotated
         scope.limits = limits
         let reply: DBusMessage
         do {
@@ -193,21 +211,5 @@ extension SystemdCgroup {
         } catch {
             return ["cannot stop systemd unit \(unit): \(error)"]
         }
-    }
-}
-
-// MARK: limits systemd keeps
-
-extension SystemdCgroup {
-    /// linux.resources as unit properties, as runc's systemd manager sends
-    /// them; only the memory and pids limits so far (the cgroup files hold
-    /// every resource; these are what systemd would otherwise reset). A
-    /// negative limit is no limit (UINT64_MAX, systemd's "infinity").
-    static func limits(_ r: Resources?) -> [DBusValue] {
-        func bytes(_ v: Int64) -> DBusValue { .uint64(v < 0 ? UInt64.max : UInt64(v)) }
-        var out: [DBusValue] = []
-        if let m = r?.memory?.limit, m != 0 { out.append(SystemdManager.limit("MemoryMax", bytes(m))) }
-        if let p = r?.pids, p != 0 { out.append(SystemdManager.limit("TasksMax", bytes(p))) }
-        return out
     }
 }
