@@ -25,8 +25,10 @@ public struct SystemdCgroup: CgroupDriver {
 
     /// The limits the unit starts with (UnitProperties).
     var limits: [DBusValue] = []
-    /// What the config's org.systemd.property.* annotations set (UnitAnnotations).
+    /// What the config's org.systemd.property.* annotations set (UnitAnnotations),
+    /// and the annotations, to name the one systemd refuses.
     var annotated: [DBusValue] = []
+    var annotations: [(String, String)] = []
 
     /// For create: refuses a host that is not pure cgroup v2, since the
     /// v1 systemd manager is not written yet, and any resource or
@@ -42,6 +44,7 @@ public struct SystemdCgroup: CgroupDriver {
         files = Cgroup(layout: layout, path: name.cgroupPath)
         limits = try UnitProperties.of(resources, prefix: "linux.resources")
         annotated = try UnitAnnotations.properties(annotations)
+        self.annotations = annotations
     }
 
     /// For a container create made: its unit and its recorded cgroup.
@@ -167,6 +170,10 @@ extension SystemdCgroup {
         } catch let e as DBusCallError where e.name == "org.freedesktop.systemd1.UnitExists" {
             _ = try? bus.call(SystemdManager.resetFailedUnit(unit))
             reply = try bus.call(SystemdManager.startTransientUnit(scope), timeout: SystemdCgroup.jobTimeout)
+        } catch let e as DBusCallError {
+            // A property systemd does not know, or not for a scope, comes
+            // from an annotation: hako only checked its form.
+            throw UnitAnnotations.blamed(e, in: annotations) ?? e
         }
         let result = try waitForJob(try SystemdManager.startedJob(reply), bus: bus)
         guard result == "done" else { throw RuntimeError("systemd: starting \(unit) ended \"\(result)\"") }

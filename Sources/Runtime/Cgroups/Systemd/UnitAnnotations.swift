@@ -25,6 +25,20 @@ enum UnitAnnotations {
         }
     }
 
+    /// The annotation a refusal of StartTransientUnit is about: systemd
+    /// names the property it cannot set ("Cannot set property Bogus, or
+    /// unknown property."), which hako only checked for its form. nil when
+    /// the error names none of the annotations' properties.
+    static func blamed(_ error: DBusCallError, in annotations: [(String, String)]) -> SpecError? {
+        for (key, value) in annotations where key.hasBytePrefix(prefix) {
+            let path = "annotations." + key
+            guard let (name, _) = try? property(String(key.dropFirst(prefix.count)), value, path: path),
+                  error.text.utf8.split(whereSeparator: { !isLetter($0) }).contains(where: { $0.elementsEqual(name.utf8) }) else { continue }
+            return SpecError(path, "systemd refused the property \(name): \(error.text)")
+        }
+        return nil
+    }
+
     /// One annotation's property name and value.
     static func property(_ name: String, _ text: String, path: String) throws -> (String, DBusValue) {
         guard name.utf8.count >= 3, name.utf8.allSatisfy(isLetter) else {

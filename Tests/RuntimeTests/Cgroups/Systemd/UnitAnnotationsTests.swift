@@ -81,4 +81,15 @@ final class UnitAnnotationsTests: XCTestCase {
         ])
         XCTAssertThrowsError(try UnitAnnotations.properties([("org.systemd.property.", "1")]))
     }
+
+    /// A property systemd refuses at StartTransientUnit is blamed on its annotation.
+    func testSystemdsRefusalNamesTheAnnotation() throws {
+        let annotations = [("org.systemd.property.CollectMode", "'inactive'"), ("org.systemd.property.BogusSec", "1")]
+        let refusal = DBusCallError(member: "StartTransientUnit", name: "org.freedesktop.DBus.Error.PropertyReadOnly",
+                                    text: "Cannot set property BogusUSec, or unknown property.")
+        let blamed = try XCTUnwrap(UnitAnnotations.blamed(refusal, in: annotations))
+        XCTAssertEqual(blamed.path, "annotations.org.systemd.property.BogusSec")
+        let other = DBusCallError(member: "StartTransientUnit", name: "x", text: "Unit hako-x.scope was already loaded")
+        XCTAssertNil(UnitAnnotations.blamed(other, in: annotations))
+    }
 }
