@@ -104,20 +104,22 @@ public struct SystemdCgroup: CgroupDriver {
     /// The properties are converted first, so that a value systemd cannot
     /// take changes nothing; then the files (all or nothing, as under
     /// cgroupfs); then what systemd keeps, so that a daemon-reload does not
-    /// undo the update. A quota without a period keeps the period in force.
+    /// undo the update. A quota without a period keeps the period in
+    /// force, and a period without a quota the quota.
     public func update(_ resources: Resources, logger: Logger) throws {
-        let period = currentPeriod
-        let changed = try UnitProperties.of(resources, prefix: "", period: period)
-        try files.update(UnitProperties.rounded(resources, period: period) ?? resources, logger: logger)
+        let current = currentCPUMax
+        let changed = try UnitProperties.of(resources, prefix: "", current: current)
+        try files.update(UnitProperties.rounded(resources, current: current) ?? resources, logger: logger)
         guard !changed.isEmpty else { return }
         _ = try SystemdCgroup.connect().call(SystemdManager.setUnitProperties(unit, changed), timeout: SystemdCgroup.jobTimeout)
     }
 
-    /// The CFS period of the scope's cpu.max ("QUOTA PERIOD"), if readable.
-    var currentPeriod: UInt64? {
+    /// The scope's cpu.max ("QUOTA PERIOD", QUOTA "max": -1), if readable.
+    var currentCPUMax: UnitProperties.CPUMax? {
         guard let dir = directories.first, let text = Files.readText(dir + "/cpu.max") else { return nil }
         let words = text.trimmingSpaces.split(separator: " ")
-        return words.count == 2 ? UInt64(words[1]) : nil
+        guard words.count == 2, let quota = words[0] == "max" ? -1 : Int64(words[0]), let period = UInt64(words[1]) else { return nil }
+        return (quota, period)
     }
 
     public var freezerFile: String? { files.freezerFile }

@@ -20,15 +20,19 @@ enum UnitProperties {
     /// largest NR_CPUS is 8192; this bounds the mask hako builds.
     static let maxCPU = 65_535
 
+    /// The quota and period of a cgroup's cpu.max (quota -1: "max").
+    typealias CPUMax = (quota: Int64, period: UInt64)
+
     /// The properties for `r`; field paths in errors start with `prefix`
-    /// ("linux.resources" at create, "" for update). `period` is the CFS
-    /// period in force, for a quota given without one (update).
-    static func of(_ r: Resources?, prefix: String, period current: UInt64? = nil) throws -> [DBusValue] {
+    /// ("linux.resources" at create, "" for update). `current` is the
+    /// cpu.max in force, for update: a quota given without a period keeps
+    /// the period, and a period without a quota keeps the quota.
+    static func of(_ r: Resources?, prefix: String, current: CPUMax? = nil) throws -> [DBusValue] {
         guard let r else { return [] }
         let field = Field(prefix: prefix)
         var out: [(String, DBusValue)] = []
         if let m = r.memory { out += try memory(m, field) }
-        if let c = r.cpu { out += try cpu(c, field, current: current) }
+        if let c = r.cpu { out += try cpu(c.filled(from: current), field) }
         if let p = r.pids, p != 0 { out.append(("TasksMax", .uint64(amount(p)))) }
         out += try unified(r.unified, field)
         return out.map { SystemdManager.limit($0.0, $0.1) }
@@ -37,9 +41,9 @@ enum UnitProperties {
     /// Resources with the CPU quota systemd will really set: CPUQuotaPerSecUSec
     /// is rounded up to whole percents, and the files must say the same
     /// (runc writes its rounded quota too).
-    static func rounded(_ r: Resources?, period current: UInt64? = nil) -> Resources? {
-        guard var r, let q = r.cpu?.quota, q > 0,
-              let quota = try? cpuQuota(quota: q, period: r.cpu?.period ?? current, field: Field(prefix: "")).quota else { return r }
+    static func rounded(_ r: Resources?, current: CPUMax? = nil) -> Resources? {
+        guard var r, let c = r.cpu?.filled(from: current), let q = c.quota, q > 0,
+              let quota = try? cpuQuota(quota: q, period: c.period, field: Field(prefix: "")).quota else { return r }
         r.cpu?.quota = quota
         return r
     }
@@ -86,7 +90,7 @@ extension UnitProperties {
 // MARK: cpu
 
 extension UnitProperties {
-    static func cpu(_ c: Resources.CPU, _ field: Field, current: UInt64?) throws -> [(String, DBusValue)] {
+    static func cpu(_ c: Resources.CPU, _ field: Field) throws -> [(String, DBusValue)] {
         var out: [(String, DBusValue)] = []
         if let s = c.shares, s != 0 {
             let w = V2.weight(shares: s)
@@ -96,7 +100,7 @@ extension UnitProperties {
             out.append(("CPUWeight", .uint64(w)))
         }
         if c.quota != nil || c.period != nil {
-            out += try cpuQuota(quota: c.quota ?? 0, period: c.period ?? (c.quota != nil ? current : nil), field: field).properties
+            out += try cpuQuota(quota: c.quota ?? 0, period: c.period, field: field).properties
         }
         if let cpus = c.cpus, !cpus.isEmpty {
             out.append(("AllowedCPUs", bytes(try bits(cpus, field: field("cpu.cpus")))))
@@ -165,6 +169,18 @@ extension UnitProperties {
     private static func number(_ s: Substring) -> Int? {
         guard !s.isEmpty, s.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), s.count <= 10 else { return nil }
         return Int(s)
+    }
+}
+
+extension Resources.CPU {
+    /// With the half of cpu.max it leaves out taken from `current`, when
+    /// it gives the other half: systemd is always told both.
+    func filled(from current: UnitProperties.CPUMax?) -> Self {
+        guard let current, (quota == nil) != (period == nil) else { return self }
+        var c = self
+        if c.quota == nil { c.quota = current.quota }
+        if c.period == nil { c.period = current.period }
+        return c
     }
 }
 

@@ -53,7 +53,7 @@ final class UnitPropertiesTests: XCTestCase {
         XCTAssertEqual(UnitProperties.rounded(r)?.cpu?.quota, 13_000)
         let keep = try resources([("cpu", .object([("quota", .int(-1))]))])
         XCTAssertEqual(UnitProperties.rounded(keep)?.cpu?.quota, -1)
-        XCTAssertEqual(UnitProperties.rounded(try resources([("cpu", .object([("quota", .int(12_345))]))]), period: 50_000)?.cpu?.quota, 12_500,
+        XCTAssertEqual(UnitProperties.rounded(try resources([("cpu", .object([("quota", .int(12_345))]))]), current: (-1, 50_000))?.cpu?.quota, 12_500,
                        "a quota without a period is rounded against the period in force")
     }
 
@@ -112,5 +112,20 @@ final class UnitPropertiesTests: XCTestCase {
                 XCTAssertTrue("\($0)".contains("linux.resources.unified.\(key)"), "\($0)")
             }
         }
+    }
+
+    /// update gives systemd both halves of cpu.max: the one it leaves out
+    /// is the one in force.
+    func testAnUpdateOfOneHalfOfCpuMaxKeepsTheOther() throws {
+        let periodOnly = try resources([("cpu", .object([("period", .int(50_000))]))])
+        XCTAssertEqual(try UnitProperties.of(periodOnly, prefix: "", current: (20_000, 100_000)),
+                       [prop("CPUQuotaPeriodUSec", .uint64(50_000)), prop("CPUQuotaPerSecUSec", .uint64(400_000))])
+        XCTAssertEqual(try UnitProperties.of(periodOnly, prefix: "", current: (-1, 100_000)),
+                       [prop("CPUQuotaPeriodUSec", .uint64(50_000)), prop("CPUQuotaPerSecUSec", .uint64(UInt64.max))])
+        let quotaOnly = try resources([("cpu", .object([("quota", .int(10_000))]))])
+        XCTAssertEqual(try UnitProperties.of(quotaOnly, prefix: "", current: (-1, 50_000)),
+                       [prop("CPUQuotaPeriodUSec", .uint64(50_000)), prop("CPUQuotaPerSecUSec", .uint64(200_000))])
+        XCTAssertEqual(try UnitProperties.of(quotaOnly, prefix: ""), [prop("CPUQuotaPerSecUSec", .uint64(100_000))],
+                       "at create the default period is assumed, as runc does")
     }
 }
