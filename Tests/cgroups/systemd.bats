@@ -164,9 +164,10 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
 }
 
-@test "run --systemd-cgroup: memory reservation and swap, cpu shares, quota and period, cpus are the unit's properties and files; runc alike" {
+@test "run --systemd-cgroup: memory reservation and swap, cpu shares, quota and period, cpus, unified memory.high are the unit's properties and files; runc alike" {
     cfg '.linux.resources.memory.reservation = 33554432 | .linux.resources.memory.swap = 134217728
-        | .linux.resources.cpu = {"shares": 1024, "quota": 20000, "period": 50000, "cpus": "0"}'
+        | .linux.resources.cpu = {"shares": 1024, "quota": 20000, "period": 50000, "cpus": "0"}
+        | .linux.resources.unified = {"memory.high": "50331648"}'
     hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
     local unit=hako-test-$NAME.scope dir
     dir=$(scope_dir "$unit")
@@ -176,6 +177,7 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     [ "$(systemctl show -P CPUQuotaPerSecUSec "$unit")" = 400ms ]
     [ "$(systemctl show -P CPUQuotaPeriodUSec "$unit")" = 50ms ]
     [ "$(systemctl show -P AllowedCPUs "$unit")" = 0 ]
+    [ "$(systemctl show -P MemoryHigh "$unit")" = 50331648 ]
     [ "$(cat "$dir/memory.low")" = 33554432 ]
     [ "$(cat "$dir/memory.swap.max")" = 67108864 ]
     [ "$(cat "$dir/cpu.weight")" = 39 ]
@@ -191,8 +193,8 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
     local runit=hako-test-$NAME-runc.scope rdir
     rdir=$(scope_dir "$runit")
-    same_props "$unit" "$runit" MemoryMax MemoryLow MemorySwapMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec AllowedCPUs TasksMax
-    same_files "$dir" "$rdir" memory.max memory.low memory.swap.max cpu.weight cpu.max cpuset.cpus
+    same_props "$unit" "$runit" MemoryMax MemoryLow MemorySwapMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec AllowedCPUs TasksMax MemoryHigh
+    same_files "$dir" "$rdir" memory.max memory.low memory.swap.max cpu.weight cpu.max cpuset.cpus memory.high
 }
 
 @test "update of a --systemd-cgroup container changes the unit's CPU quota (rounded up to whole percents) and memory limit, and the files; runc alike" {
@@ -219,6 +221,10 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     # runc 1.1 writes the quota unrounded, then systemd's rounded one at a
     # daemon-reload; newer runc writes the rounded one at once, as hako.
     echo "runc's cpu.max after update: $(cat "$rdir/cpu.max")" >&3
+    # A period alone keeps the quota in force (runc takes its config's).
+    hk update --cpu-period 50000 "$NAME"
+    [ "$(systemctl show -P CPUQuotaPerSecUSec "$unit")" = 260ms ]
+    [ "$(cat "$dir/cpu.max")" = "13000 50000" ]
 }
 
 @test "org.systemd.property.* annotations are the unit's properties, Sec in seconds as USec; linux.resources wins over one; runc alike" {
