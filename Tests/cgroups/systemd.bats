@@ -32,6 +32,27 @@ teardown() {
 # scope_dir UNIT: the unit's cgroup directory, as systemd says it.
 scope_dir() { echo "/sys/fs/cgroup$(systemctl show -P ControlGroup "$1")"; }
 
+# runc_scope_bundle: runc_bundle ($RB), its unit hako-test-$NAME-runc.scope.
+runc_scope_bundle() {
+    runc_bundle
+    jq --arg cg "system.slice:hako-test:$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new"
+    mv "$RB/c.new" "$RB/config.json"
+}
+
+# same_props UNIT RUNC-UNIT PROPERTY...: systemd says the same of both units.
+same_props() {
+    local unit=$1 runit=$2 p
+    shift 2
+    for p in "$@"; do assert_same "$p" "$(systemctl show -P "$p" "$unit")" "$(systemctl show -P "$p" "$runit")"; done
+}
+
+# same_files DIR RUNC-DIR FILE...: both scopes' cgroup files say the same.
+same_files() {
+    local dir=$1 rdir=$2 f
+    shift 2
+    for f in "$@"; do assert_same "$f" "$(cat "$dir/$f")" "$(cat "$rdir/$f")"; done
+}
+
 # unit_listed UNIT: whether systemd knows the unit at all (any state).
 unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
 
@@ -58,9 +79,7 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     [ "$(cat "$dir/memory.max")" = 100663296 ]
 
     requires runc
-    runc_bundle
-    jq --arg cg "system.slice:hako-test:$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new"
-    mv "$RB/c.new" "$RB/config.json"
+    runc_scope_bundle
     rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
     local runit=hako-test-$NAME-runc.scope rdir
     rdir=$(scope_dir "$runit")
@@ -85,9 +104,7 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     [ ! -d "$dir" ]
 
     requires runc
-    runc_bundle
-    jq --arg cg "system.slice:hako-test:$NAME-runc" '.linux.cgroupsPath = $cg' "$RB/config.json" > "$RB/c.new"
-    mv "$RB/c.new" "$RB/config.json"
+    runc_scope_bundle
     rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
     rc kill "$NAME-runc" KILL
     for _ in $(seq 100); do [ "$(rc state "$NAME-runc" | jq -r .status)" = stopped ] && break; sleep 0.1; done
@@ -145,4 +162,126 @@ unit_listed() { systemctl list-units --all --no-legend "$1" | grep -q -F "$1"; }
     run unit_listed "$unit"
     [ "$status" -ne 0 ]
     [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
+}
+
+@test "run --systemd-cgroup: memory reservation and swap, cpu shares, quota and period, cpus, unified memory.high are the unit's properties and files; runc alike" {
+    cfg '.linux.resources.memory.reservation = 33554432 | .linux.resources.memory.swap = 134217728
+        | .linux.resources.cpu = {"shares": 1024, "quota": 20000, "period": 50000, "cpus": "0"}
+        | .linux.resources.unified = {"memory.high": "50331648"}'
+    hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
+    local unit=hako-test-$NAME.scope dir
+    dir=$(scope_dir "$unit")
+    [ "$(systemctl show -P MemoryLow "$unit")" = 33554432 ]
+    [ "$(systemctl show -P MemorySwapMax "$unit")" = 67108864 ]
+    [ "$(systemctl show -P CPUWeight "$unit")" = 39 ]
+    [ "$(systemctl show -P CPUQuotaPerSecUSec "$unit")" = 400ms ]
+    [ "$(systemctl show -P CPUQuotaPeriodUSec "$unit")" = 50ms ]
+    [ "$(systemctl show -P AllowedCPUs "$unit")" = 0 ]
+    [ "$(systemctl show -P MemoryHigh "$unit")" = 50331648 ]
+    [ "$(cat "$dir/memory.low")" = 33554432 ]
+    [ "$(cat "$dir/memory.swap.max")" = 67108864 ]
+    [ "$(cat "$dir/cpu.weight")" = 39 ]
+    [ "$(cat "$dir/cpu.max")" = "20000 50000" ]
+    [ "$(cat "$dir/cpuset.cpus")" = 0 ]
+    # systemd writes the files again from the properties: nothing changes.
+    systemctl daemon-reload
+    [ "$(cat "$dir/cpu.max")" = "20000 50000" ]
+    [ "$(cat "$dir/memory.low")" = 33554432 ]
+
+    requires runc
+    runc_scope_bundle
+    rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
+    local runit=hako-test-$NAME-runc.scope rdir
+    rdir=$(scope_dir "$runit")
+    same_props "$unit" "$runit" MemoryMax MemoryLow MemorySwapMax CPUWeight CPUQuotaPerSecUSec CPUQuotaPeriodUSec AllowedCPUs TasksMax MemoryHigh
+    same_files "$dir" "$rdir" memory.max memory.low memory.swap.max cpu.weight cpu.max cpuset.cpus memory.high
+}
+
+@test "update of a --systemd-cgroup container changes the unit's CPU quota (rounded up to whole percents) and memory limit, and the files; runc alike" {
+    cfg '.linux.resources.cpu = {"quota": 20000, "period": 100000}'
+    hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
+    local unit=hako-test-$NAME.scope dir
+    dir=$(scope_dir "$unit")
+    hk update --cpu-quota 12345 --memory 100663296 "$NAME"
+    [ "$(systemctl show -P CPUQuotaPerSecUSec "$unit")" = 130ms ]
+    [ "$(systemctl show -P MemoryMax "$unit")" = 100663296 ]
+    [ "$(cat "$dir/cpu.max")" = "13000 100000" ]
+    [ "$(cat "$dir/memory.max")" = 100663296 ]
+    systemctl daemon-reload
+    [ "$(cat "$dir/cpu.max")" = "13000 100000" ]
+
+    requires runc
+    runc_scope_bundle
+    rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
+    local runit=hako-test-$NAME-runc.scope rdir
+    rdir=$(scope_dir "$runit")
+    rc update --cpu-quota 12345 --memory 100663296 "$NAME-runc"
+    same_props "$unit" "$runit" CPUQuotaPerSecUSec CPUQuotaPeriodUSec MemoryMax
+    same_files "$dir" "$rdir" memory.max
+    # runc 1.1 writes the quota unrounded, then systemd's rounded one at a
+    # daemon-reload; newer runc writes the rounded one at once, as hako.
+    echo "runc's cpu.max after update: $(cat "$rdir/cpu.max")" >&3
+    # A period alone keeps the quota in force (runc takes its config's).
+    hk update --cpu-period 50000 "$NAME"
+    [ "$(systemctl show -P CPUQuotaPerSecUSec "$unit")" = 260ms ]
+    [ "$(cat "$dir/cpu.max")" = "13000 50000" ]
+}
+
+@test "org.systemd.property.* annotations are the unit's properties, Sec in seconds as USec; linux.resources wins over one; runc alike" {
+    cfg '.annotations = {"org.systemd.property.CollectMode": "'"'inactive-or-failed'"'", "org.systemd.property.TimeoutStopSec": "7",
+        "org.systemd.property.MemoryMax": "uint64 33554432"}'
+    hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
+    local unit=hako-test-$NAME.scope
+    [ "$(systemctl show -P CollectMode "$unit")" = inactive-or-failed ]
+    [ "$(systemctl show -P TimeoutStopUSec "$unit")" = 7s ]
+    [ "$(systemctl show -P MemoryMax "$unit")" = 67108864 ]
+
+    requires runc
+    runc_scope_bundle
+    rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
+    same_props "$unit" "hako-test-$NAME-runc.scope" CollectMode TimeoutStopUSec MemoryMax
+}
+
+@test "a bad or unknown org.systemd.property.* annotation or a bad cpuset is an error naming it, and leaves no unit and no cgroup; runc refuses them too" {
+    local unit=hako-test-$NAME.scope
+    cfg '.annotations = {"org.systemd.property.TimeoutStopSec": "'"'1min'"'"}'
+    run hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
+    assert_status 1
+    [[ $output == *annotations.org.systemd.property.TimeoutStopSec* ]]
+    run unit_listed "$unit"
+    [ "$status" -ne 0 ]
+    [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
+    [ -z "$(hk list -q)" ]
+
+    cfg 'del(.annotations) | .linux.resources.cpu.cpus = "3-1"'
+    run hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
+    assert_status 1
+    [[ $output == *linux.resources.cpu.cpus* ]]
+    run unit_listed "$unit"
+    [ "$status" -ne 0 ]
+    [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
+
+    # A name systemd does not know passes hako's checks; systemd's refusal
+    # names the annotation.
+    cfg '.linux.resources.cpu.cpus = "0" | .annotations = {"org.systemd.property.Bogus": "1"}'
+    run hk --systemd-cgroup run -d --bundle "$B" "$NAME" </dev/null
+    assert_status 1
+    [[ $output == *annotations.org.systemd.property.Bogus* ]]
+    run unit_listed "$unit"
+    [ "$status" -ne 0 ]
+    [ ! -d "/sys/fs/cgroup/system.slice/$unit" ]
+    [ -z "$(hk list -q)" ]
+
+    requires runc
+    runc_scope_bundle
+    local filter
+    for filter in '.linux.resources.cpu.cpus = "3-1" | del(.annotations)' \
+        '.annotations = {"org.systemd.property.TimeoutStopSec": "'"'1min'"'"} | del(.linux.resources.cpu)' \
+        '.annotations = {"org.systemd.property.Bogus": "1"}'; do
+        jq "$filter" "$RB/config.json" > "$RB/c.new"
+        mv "$RB/c.new" "$RB/config.json"
+        run rc --systemd-cgroup run -d --bundle "$RB" "$NAME-runc" </dev/null
+        [ "$status" -ne 0 ]
+        echo "runc refuses $filter: $output" >&3
+    done
 }

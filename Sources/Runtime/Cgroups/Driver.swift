@@ -175,10 +175,13 @@ public enum CgroupDrivers {
     }
 
     /// For a new container under --systemd-cgroup: linux.cgroupsPath is
-    /// "slice:prefix:name" (UnitName). Throws on a bad path or a host
-    /// that is not pure cgroup v2.
-    public static func forSystemd(cgroupsPath: String?, id: String, resources: Resources?) throws -> any CgroupDriver {
-        try SystemdCgroup(cgroupsPath: cgroupsPath, id: id, rootless: geteuid() != 0, layout: CgroupLayout.detect(), resources: resources)
+    /// "slice:prefix:name" (UnitName). Throws on a bad path, a host that
+    /// is not pure cgroup v2, or resources or org.systemd.property.*
+    /// annotations that cannot be unit properties.
+    public static func forSystemd(cgroupsPath: String?, id: String, resources: Resources?,
+                                  annotations: [(String, String)] = []) throws -> any CgroupDriver {
+        try SystemdCgroup(cgroupsPath: cgroupsPath, id: id, rootless: geteuid() != 0, layout: CgroupLayout.detect(),
+                          resources: resources, annotations: annotations)
     }
 
     /// A container create made under --systemd-cgroup, from its record:

@@ -145,7 +145,8 @@ extension Runtime {
     func spawn(id: String, spec: Spec, bundle: String, rootfsPath: String, dir: ContainerDir,
                options: CreateOptions, undo: inout Undo) throws -> Created {
         let linux = spec.linux
-        var cgroup = options.systemdCgroup ? try CgroupDrivers.forSystemd(cgroupsPath: linux?.cgroupsPath, id: id, resources: linux?.resources)
+        var cgroup = options.systemdCgroup ? try CgroupDrivers.forSystemd(cgroupsPath: linux?.cgroupsPath, id: id, resources: linux?.resources,
+                                                                                annotations: spec.annotations)
             : CgroupDrivers.forCreate(cgroupsPath: linux?.cgroupsPath, id: id)
         var intent = try recordIntent(id: id, linux: linux, bundle: bundle, rootfsPath: rootfsPath,
                                       cgroup: cgroup, dir: dir, undo: &undo)

@@ -23,12 +23,18 @@ public struct SystemdCgroup: CgroupDriver {
     /// How long systemd's jobs may take (ms): a TCG guest under load is slow.
     static let jobTimeout = 30_000
 
-    /// The limits the unit starts with (SystemdCgroup.limits).
+    /// The limits the unit starts with (UnitProperties).
     var limits: [DBusValue] = []
+    /// What the config's org.systemd.property.* annotations set (UnitAnnotations),
+    /// and the annotations, to name the one systemd refuses.
+    var annotated: [DBusValue] = []
+    var annotations: [(String, String)] = []
 
     /// For create: refuses a host that is not pure cgroup v2, since the
-    /// v1 systemd manager is not written yet.
-    init(cgroupsPath: String?, id: String, rootless: Bool, layout: CgroupLayout, resources: Resources? = nil) throws {
+    /// v1 systemd manager is not written yet, and any resource or
+    /// annotation systemd cannot be given, before anything is made.
+    init(cgroupsPath: String?, id: String, rootless: Bool, layout: CgroupLayout, resources: Resources? = nil,
+         annotations: [(String, String)] = []) throws {
         guard case .unified = layout else {
             throw RuntimeError("--systemd-cgroup: hako's systemd cgroup driver needs a pure cgroup v2 host; this one is \(layout.name) (use the cgroupfs driver: drop --systemd-cgroup)")
         }
@@ -36,7 +42,9 @@ public struct SystemdCgroup: CgroupDriver {
         unit = name.unit
         slice = name.slice
         files = Cgroup(layout: layout, path: name.cgroupPath)
-        limits = SystemdCgroup.limits(resources)
+        limits = try UnitProperties.of(resources, prefix: "linux.resources")
+        annotated = try UnitAnnotations.properties(annotations)
+        self.annotations = annotations
     }
 
     /// For a container create made: its unit and its recorded cgroup.
@@ -68,8 +76,9 @@ public struct SystemdCgroup: CgroupDriver {
         files.removeMade(directories)
     }
 
+    /// The files get the CPU quota systemd rounded (UnitProperties.rounded).
     public func apply(_ resources: Resources?, prefix: String, logger: Logger) throws {
-        try files.apply(resources, prefix: prefix, logger: logger)
+        try files.apply(UnitProperties.rounded(resources), prefix: prefix, logger: logger)
     }
 
     /// Never cloned straight into: the scope does not exist before the init.
@@ -92,14 +101,27 @@ public struct SystemdCgroup: CgroupDriver {
         try files.add(pid: pid, toExec: targets, initPid: initPid)
     }
 
-    /// The files first (all or nothing, as under cgroupfs), then what
-    /// systemd keeps, so that a daemon-reload does not undo the update.
+    /// The properties are converted first, so that a value systemd cannot
+    /// take changes nothing; then the files (all or nothing, as under
+    /// cgroupfs); then what systemd keeps, so that a daemon-reload does not
+    /// undo the update. A quota without a period keeps the period in
+    /// force, and a period without a quota the quota.
     public func update(_ resources: Resources, logger: Logger) throws {
-        try files.update(resources, logger: logger)
-        let changed = SystemdCgroup.limits(resources)
+        let current = currentCPUMax
+        let changed = try UnitProperties.of(resources, prefix: "", current: current)
+        try files.update(UnitProperties.rounded(resources, current: current) ?? resources, logger: logger)
         guard !changed.isEmpty else { return }
         _ = try SystemdCgroup.connect().call(SystemdManager.setUnitProperties(unit, changed), timeout: SystemdCgroup.jobTimeout)
     }
+
+    /// The scope's cpu.max ("QUOTA PERIOD", QUOTA "max": -1), if readable.
+    var currentCPUMax: UnitProperties.CPUMax? {
+        guard let dir = directories.first, let text = Files.readText(dir + "/cpu.max") else { return nil }
+        let words = text.trimmingSpaces.split(separator: " ")
+        guard words.count == 2, let quota = words[0] == "max" ? -1 : Int64(words[0]), let period = UInt64(words[1]) else { return nil }
+        return (quota, period)
+    }
+
     public var freezerFile: String? { files.freezerFile }
     public var freezerState: FreezerState? { files.freezerState }
     public func freeze(_ on: Bool) throws { try files.freeze(on) }
@@ -142,6 +164,7 @@ extension SystemdCgroup {
     /// start tried once more, as runc does.
     func startUnit(pid: Int32, bus: DBusConnection) throws {
         var scope = SystemdManager.Scope(unit: unit, slice: slice, description: "hako container " + unit, pids: [UInt32(pid)])
+        scope.annotated = annotated
         scope.limits = limits
         let reply: DBusMessage
         do {
@@ -149,6 +172,10 @@ extension SystemdCgroup {
         } catch let e as DBusCallError where e.name == "org.freedesktop.systemd1.UnitExists" {
             _ = try? bus.call(SystemdManager.resetFailedUnit(unit))
             reply = try bus.call(SystemdManager.startTransientUnit(scope), timeout: SystemdCgroup.jobTimeout)
+        } catch let e as DBusCallError {
+            // A property systemd does not know, or not for a scope, comes
+            // from an annotation: hako only checked its form.
+            throw UnitAnnotations.blamed(e, in: annotations) ?? e
         }
         let result = try waitForJob(try SystemdManager.startedJob(reply), bus: bus)
         guard result == "done" else { throw RuntimeError("systemd: starting \(unit) ended \"\(result)\"") }
@@ -193,21 +220,5 @@ extension SystemdCgroup {
         } catch {
             return ["cannot stop systemd unit \(unit): \(error)"]
         }
-    }
-}
-
-// MARK: limits systemd keeps
-
-extension SystemdCgroup {
-    /// linux.resources as unit properties, as runc's systemd manager sends
-    /// them; only the memory and pids limits so far (the cgroup files hold
-    /// every resource; these are what systemd would otherwise reset). A
-    /// negative limit is no limit (UINT64_MAX, systemd's "infinity").
-    static func limits(_ r: Resources?) -> [DBusValue] {
-        func bytes(_ v: Int64) -> DBusValue { .uint64(v < 0 ? UInt64.max : UInt64(v)) }
-        var out: [DBusValue] = []
-        if let m = r?.memory?.limit, m != 0 { out.append(SystemdManager.limit("MemoryMax", bytes(m))) }
-        if let p = r?.pids, p != 0 { out.append(SystemdManager.limit("TasksMax", bytes(p))) }
-        return out
     }
 }

@@ -25,6 +25,10 @@ public enum SystemdManager {
         /// from SystemdManager.limit): without them a daemon-reload writes
         /// the unit's defaults over what hako wrote in its cgroup.
         public var limits: [DBusValue] = []
+        /// Properties the config's annotations ask for (UnitAnnotations):
+        /// after hako's own, which they may change, as runc's do, and
+        /// before the limits, which linux.resources decides.
+        public var annotated: [DBusValue] = []
 
         public init(unit: String, slice: String, description: String, pids: [UInt32]) {
             self.unit = unit
@@ -45,7 +49,7 @@ public enum SystemdManager {
                 pairs.append((accounting, .boolean(true)))
             }
             pairs.append(("DefaultDependencies", .boolean(false)))
-            return pairs.map { SystemdManager.limit($0.0, $0.1) } + limits
+            return pairs.map { SystemdManager.limit($0.0, $0.1) } + annotated + limits
         }
 
         /// Where the unit goes. A scope is put in its slice (Slice=) and

@@ -59,16 +59,44 @@ final class SystemdDriverTests: XCTestCase {
     /// unit's properties: a negative limit is systemd's infinity, 0 is unset.
     func testMemoryAndPidsLimitsBecomeUnitProperties() throws {
         let r = try Resources(Field(.object([("memory", .object([("limit", .int(67108864))])), ("pids", .object([("limit", .int(-1))]))])))
-        XCTAssertEqual(SystemdCgroup.limits(r), [
+        let limits = try UnitProperties.of(r, prefix: "")
+        XCTAssertEqual(limits, [
             .structure([.string("MemoryMax"), .variant(.uint64(67108864))]),
             .structure([.string("TasksMax"), .variant(.uint64(UInt64.max))]),
         ])
-        XCTAssertEqual(SystemdCgroup.limits(nil), [])
-        let zero = try Resources(Field(.object([("memory", .object([("limit", .int(0))]))])))
-        XCTAssertEqual(SystemdCgroup.limits(zero), [])
-        let m = SystemdManager.setUnitProperties("u.scope", SystemdCgroup.limits(r))
+        let m = SystemdManager.setUnitProperties("u.scope", limits)
         XCTAssertEqual(m.member, "SetUnitProperties")
         XCTAssertEqual(m.body.first, .string("u.scope"))
         XCTAssertEqual(m.body[1], .boolean(true), "runtime only")
+    }
+
+    /// Annotations come after hako's own properties (they may change them,
+    /// as runc's do) and before linux.resources' limits, which win.
+    func testAnnotationsGoBetweenHakosPropertiesAndTheLimits() throws {
+        let r = try Resources(Field(.object([("memory", .object([("limit", .int(67108864))]))])))
+        let d = try SystemdCgroup(cgroupsPath: "system.slice:hako-test:c", id: "c", rootless: false, layout: .unified(root: "/sys/fs/cgroup"),
+                                  resources: r, annotations: [("org.systemd.property.MemoryMax", "uint64 1"), ("org.systemd.property.CollectMode", "'inactive-or-failed'")])
+        var scope = SystemdManager.Scope(unit: d.unit, slice: d.slice, description: "x", pids: [1])
+        scope.annotated = d.annotated
+        scope.limits = d.limits
+        let names = scope.properties.compactMap { p -> String? in
+            guard case .structure(let f) = p, case .string(let n) = f[0] else { return nil }
+            return n
+        }
+        XCTAssertEqual(Array(names.suffix(3)), ["MemoryMax", "CollectMode", "MemoryMax"])
+        XCTAssertEqual(scope.properties.last, .structure([.string("MemoryMax"), .variant(.uint64(67108864))]))
+    }
+
+    /// A resource or annotation systemd cannot be given is refused when the
+    /// driver is made, before any unit or cgroup is.
+    func testBadValuesAreRefusedBeforeAnythingIsMade() throws {
+        let r = try Resources(Field(.object([("cpu", .object([("cpus", .string("3-1"))]))])))
+        XCTAssertThrowsError(try SystemdCgroup(cgroupsPath: "system.slice:a:b", id: "b", rootless: false, layout: .unified(root: "/sys/fs/cgroup"), resources: r)) {
+            XCTAssertTrue("\($0)".contains("linux.resources.cpu.cpus"), "\($0)")
+        }
+        XCTAssertThrowsError(try SystemdCgroup(cgroupsPath: "system.slice:a:b", id: "b", rootless: false, layout: .unified(root: "/sys/fs/cgroup"),
+                                               annotations: [("org.systemd.property.TimeoutStopSec", "'1min'")])) {
+            XCTAssertTrue("\($0)".contains("annotations.org.systemd.property.TimeoutStopSec"), "\($0)")
+        }
     }
 }
