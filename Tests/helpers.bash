@@ -182,6 +182,14 @@ with_out() {
 
 # runc_bundle: $RB, a copy of the bundle for runc, with its own cgroup
 # /hako-test/$NAME-runc.
+# wait_nonempty FILE: until FILE has something in it, for at most 20 s.
+wait_nonempty() {
+    local i
+    for i in $(seq 200); do [ -s "$1" ] && return 0; sleep 0.1; done
+    echo "$1 stayed empty for 20 s" >&2
+    return 1
+}
+
 runc_bundle() {
     RB=$T/runc-$NAME
     cp -a "$B" "$RB"

@@ -539,3 +539,24 @@ exec_process_both() {
     [[ "$output" == *'no-such-program\": executable file not found in $PATH'* ]]
     [[ "$ho" != *config.json* ]]
 }
+
+@test "a uid 1000 process's stdio, detached, becomes its user's; in the foreground it stays the caller's; /dev/null stays root's; as on runc" {
+    requires runc
+    args id -u
+    cfg '.process.user = {"uid": 1000, "gid": 1000}'
+    runc_bundle
+    hk run --bundle "$B" "$NAME" </dev/null >"$T/out-hako" 2>"$T/err-hako"
+    rc run --bundle "$RB" "$NAME" </dev/null >"$T/out-runc" 2>"$T/err-runc"
+    [ "$(cat "$T/out-hako")" = 1000 ]
+    [ "$(stat -c %u "$T/out-hako")" = 0 ]
+    [ "$(stat -c %u "$T/out-runc")" = 0 ]
+    hk run -d --bundle "$B" "$NAME-d" </dev/null >"$T/out-hako-d" 2>"$T/err-hako-d"
+    rc run -d --bundle "$RB" "$NAME-d" </dev/null >"$T/out-runc-d" 2>"$T/err-runc-d"
+    wait_nonempty "$T/out-hako-d"
+    wait_nonempty "$T/out-runc-d"
+    [ "$(cat "$T/out-hako-d")" = 1000 ]
+    [ "$(stat -c %u:%g "$T/out-hako-d")" = 1000:0 ]
+    [ "$(stat -c %u:%g "$T/out-runc-d")" = 1000:0 ]
+    [ "$(stat -c %u:%g "$T/err-hako-d")" = "$(stat -c %u:%g "$T/err-runc-d")" ]
+    [ "$(stat -c %u:%g:%a /dev/null)" = 0:0:666 ]
+}

@@ -174,6 +174,27 @@ case_exec() {
     rt delete --force "$NAME"
 }
 
+# runc's fixStdioPermissions: a non-root process's terminal is its own.
+case_tty_owner() {
+    cfg '.process.user = {"uid": 1000, "gid": 1000}'
+    start_shell run "$NAME"
+    type_line 'echo OWNER $(stat -c %u:%g $(tty))'
+    wait_for '^OWNER 1000:5$'
+    type_line 'exit'
+    finished 0
+}
+
+case_exec_tty_owner() {
+    cfg '.process.terminal = false | .process.args = ["sleep", "1000"]'
+    (cd "$B" && rt run -d "$NAME" </dev/null >/dev/null 2>&1)
+    start_shell exec -t --user 1000:1000 "$NAME" sh
+    type_line 'echo OWNER $(stat -c %u:%g $(tty))'
+    wait_for '^OWNER 1000:5$'
+    type_line 'exit'
+    finished 0
+    rt delete --force "$NAME"
+}
+
 case_signal() {
     start_shell run "$NAME"
     type_line "trap 'echo GOT-USR\$((0+1))' USR1"
@@ -274,6 +295,10 @@ case_no_terminal() {
 @test "runc: ^C reaches the shell's foreground job, not the runtime" { on runc; case_interrupt; }
 @test "hako: exec -t gives an interactive shell with the pane's size" { on hako; case_exec; }
 @test "runc: exec -t gives an interactive shell with the pane's size" { on runc; case_exec; }
+@test "hako: a uid 1000 process owns its terminal (1000:5)" { on hako; case_tty_owner; }
+@test "runc: a uid 1000 process owns its terminal (1000:5)" { on runc; case_tty_owner; }
+@test "hako: exec -t --user 1000 gives the process a terminal it owns" { on hako; case_exec_tty_owner; }
+@test "runc: exec -t --user 1000 gives the process a terminal it owns" { on runc; case_exec_tty_owner; }
 @test "hako: a signal to the runtime is passed on to the container's process" { on hako; case_signal; }
 @test "runc: a signal to the runtime is passed on to the container's process" { on runc; case_signal; }
 @test "hako: stdin's end stops input only; output flows until the exit (SIGKILL: 137)" { on hako; case_stdin_eof; }

@@ -10,7 +10,8 @@
 //   2. scheduler and I/O priority (ProcessSettings.applyScheduling)
 //   3. a new session, the terminal as its controlling one (`takeTerminal`)
 //   4. seccomp, when it cannot wait for the user switch (seccompOrder)
-//   5. cwd, user and groups, capabilities, no_new_privs, umask, cwd again
+//   5. stdio to the user, cwd, user and groups, capabilities, no_new_privs,
+//      umask, cwd again
 //   6. the environment and the program's path, so a missing one fails here
 // After ready (and, for the init, `start`): `exec`
 //   7. descriptors: only stdio and the passed ones cross execve
@@ -41,6 +42,11 @@ struct EnterContainer {
     let listenerPid: Int32?
     let state: ContainerState
     let status: Status
+    /// Whether stdio 0-2 become the process's user's (giveStdio): only
+    /// when detached. In the foreground runc puts pipes between its caller
+    /// and the process, so the caller's files stay the caller's; hako
+    /// hands them on as they are, and leaves them so too.
+    var ownsStdio = true
     let logger: Logger
 
     /// When the filter goes on. Installing one without no_new_privs needs
@@ -86,15 +92,15 @@ struct EnterContainer {
         if let o = process.oomScoreAdj { try Credentials.setOOMScoreAdj(o) }
         try ProcessSettings.applyScheduling(process)
         try takeTerminal(terminal)
-        return try locate(try becomeUser(extraEnv: extraEnv))
+        return try locate(try becomeUser(extraEnv: extraEnv, terminal: terminal))
     }
 
     /// Steps 1, 4 and 5, before the clone of a process born as its user;
     /// returns the environment. hako sets step 2 and oom_score_adj by pid
     /// (ProcessSettings.applyByPid); the process does 3 and `locate`.
-    func prepareBeforeBirth(extraEnv: [String] = []) throws -> [String] {
+    func prepareBeforeBirth(extraEnv: [String] = [], terminal: Terminal? = nil) throws -> [String] {
         try limit()
-        return try becomeUser(extraEnv: extraEnv)
+        return try becomeUser(extraEnv: extraEnv, terminal: terminal)
     }
 
     /// Step 1, but oom_score_adj: what the process sets on itself and its children inherit.
@@ -116,7 +122,8 @@ struct EnterContainer {
     }
 
     /// Steps 4 and 5, and the environment.
-    func becomeUser(extraEnv: [String]) throws -> [String] {
+    func becomeUser(extraEnv: [String], terminal: Terminal?) throws -> [String] {
+        try giveStdio(terminal: terminal)
         let order = seccompOrder
         if order == .first, let seccomp { try install(seccomp) }
         // The cwd is entered before the user and capabilities change (runc's
@@ -135,6 +142,29 @@ struct EnterContainer {
             }
         }
         return env + extraEnv
+    }
+
+    /// runc's fixStdioPermissions: the process's stdio and its terminal
+    /// become its user's (the uid only: the gid stays the mount's, tty's),
+    /// so that a non-root process can reopen its own tty or /dev/stdout.
+    /// /dev/null and what is the user's already are left; like runc, an
+    /// owner the user namespace does not map (EINVAL, EPERM) or a
+    /// read-only /dev (EROFS) leaves the descriptor as it is.
+    func giveStdio(terminal: Terminal?) throws {
+        let uid = process.user.uid
+        var null = stat()
+        let hasNull = stat("/dev/null", &null) == 0
+        // With a terminal, stdio will be the terminal (exec's, made later
+        // by the process as its user, is the user's already); until then
+        // 0-2 may still be hako's caller's, the engine's or a user's tty.
+        let fds: [Int32] = process.terminal ? (terminal.map { [$0.slave] } ?? []) : ownsStdio ? [0, 1, 2] : []
+        for fd in fds {
+            var st = stat()
+            guard fstat(fd, &st) == 0, st.st_uid != uid, !(hasNull && st.st_rdev == null.st_rdev) else { continue }
+            if fchown(fd, uid, st.st_gid) != 0, ![EINVAL, EPERM, EROFS].contains(errno) {
+                throw SpecError("process.user.uid", SystemError("chown the process's descriptor \(fd)").description)
+            }
+        }
     }
 
     /// Steps 7-10. `passed`: the descriptors from 3 on that the program

@@ -66,7 +66,8 @@ extension Runtime {
         defer { close(parentEnd) }
         let child = ExecChild(process: process, joins: joins, sync: SyncChannel(fd: childEnd), console: console,
                               agent: agent, seccomp: seccomp, state: s, spec: spec,
-                              preserveFds: options.preserveFds, processFile: options.processFile, logger: logger.withoutFile())
+                              preserveFds: options.preserveFds, processFile: options.processFile, detached: options.detach,
+                              logger: logger.withoutFile())
         // The helper's `enter` closes parentEnd with the other descriptors.
         let pid = try cloneExec(process, childEnd: childEnd, enter: child.enter) { child.run() }
         try Runtime.startExecChild(pid, sync: SyncChannel(fd: parentEnd), cgroupDirs: cgroupDirs, state: s) {
@@ -250,6 +251,8 @@ struct ExecChild {
     let preserveFds: Int
     /// --process FILE, which errors about the process name instead of config.json.
     let processFile: String?
+    /// exec -d: the process's stdio become its user's (EnterContainer.ownsStdio).
+    let detached: Bool
     let logger: Logger
     /// The environment the helper made before the clone; the process is
     /// a fork of the helper's memory.
@@ -259,7 +262,7 @@ struct ExecChild {
 
     var entering: EnterContainer {
         EnterContainer(process: process, linux: spec.linux, seccomp: seccomp, agent: agent, listenerPid: nil,
-                       state: state, status: .running, logger: logger)
+                       state: state, status: .running, ownsStdio: detached, logger: logger)
     }
 
     /// In CloneInside's helper, before the clone, in hako's own pid

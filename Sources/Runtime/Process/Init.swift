@@ -80,7 +80,7 @@ struct ContainerInit {
                 try finishRootfs(proc: try mountProcfs(label: label, pidNamespace: pidNamespace))
                 try joinPodPidNamespace(pidNamespace, keeping: fifos, agent: agent, terminal: terminal)
                 logger = logger.withoutFile()
-                let env = try entering(process, base, agent: agent).prepareBeforeBirth(extraEnv: listenEnv)
+                let env = try entering(process, base, agent: agent).prepareBeforeBirth(extraEnv: listenEnv, terminal: terminal)
                 base.pid = try cloneSecondStage()
                 return try carryOn(base, fifos: fifos, agent: agent, terminal: terminal, prepared: env)
             }
@@ -130,7 +130,7 @@ extension ContainerInit {
     /// what a seccomp agent is told.
     func entering(_ process: Process, _ base: ContainerState, agent: Int32) -> EnterContainer {
         EnterContainer(process: process, linux: linux, seccomp: seccomp, agent: agent, listenerPid: base.pid,
-                       state: base, status: .created, logger: logger)
+                       state: base, status: .created, ownsStdio: !options.foreground, logger: logger)
     }
 
     /// --listen-fds: systemd's socket activation variables, for after process.env.
