@@ -374,7 +374,7 @@ extension Runtime {
         if let userJoin {
             do {
                 (pid, joinedAtClone) = try CloneInside.clone(flags: flags, cgroupFD: cgfd >= 0 ? cgfd : nil,
-                                                             enter: { _ in try JoinedUserNamespace.enter(user: userJoin, pidNamespace: pidJoin) },
+                                                             enter: { try JoinedUserNamespace.enter(user: userJoin, pidNamespace: pidJoin) },
                                                              body: initBody)
             } catch { cloneError = error }
         } else {
@@ -451,16 +451,21 @@ extension Runtime {
     /// asks. Returns the init's pid: an init born in two stages sends it.
     func awaitReady(_ pid: Int32, spec: Spec, state: ContainerState, intent: inout CreateIntent,
                     dir: ContainerDir, sync: SyncChannel, undo: inout Undo) throws -> Int32 {
+        let first = pid
         var pid = pid
         // The hook recorder below captures it, which an inout cannot be.
         var working = intent
         defer { intent = working }
+        // Each is said once: a pod's init holds this channel where a pod
+        // holding CAP_SYS_PTRACE can take it, and say them again.
+        var hooksRun = false
         while true {
             switch try sync.receive() {
-            case let .pid(second)?:
+            case let .pid(second)? where pid == first && ContainerInit.bornInTwoStages(spec.linux):
                 pid = try adoptSecondStage(second, first: pid, spec: spec, intent: &working, dir: dir, undo: &undo)
                 continue
-            case .hooks?:
+            case .hooks? where !hooksRun:
+                hooksRun = true
                 // prestart predates the creating state (runtime-spec 1.0 ran it
                 // right before start); crun and the validation suite give it
                 // "created". createRuntime is part of create: "creating".
@@ -493,7 +498,9 @@ extension Runtime {
     /// the first stage is reaped, the init recorded and killed on failure.
     func adoptSecondStage(_ pid: Int32, first: Int32, spec: Spec, intent: inout CreateIntent, dir: ContainerDir,
                           undo: inout Undo) throws -> Int32 {
-        guard pid > 0, pid != first else { throw RuntimeError("the init's first stage sent pid \(pid)") }
+        guard pid > 0, pid != first, Runtime.isSecondStage(pid, joining: spec.linux?.namespace(.pid)?.path) else {
+            throw RuntimeError("the init's first stage sent pid \(pid), which is not its clone in the joined pid namespace")
+        }
         undo.add {
             Glibc.kill(pid, SIGKILL)
             var status: Int32 = 0
@@ -508,6 +515,18 @@ extension Runtime {
         if let process = spec.process { try ProcessSettings.applyByPid(process, pid: pid) }
         try logger.step("second stage recorded")
         return pid
+    }
+
+    /// Whether `pid` is what a first stage clones: our own child (CLONE_PARENT)
+    /// in the joined pid namespace. The second stage holds the sync channel,
+    /// and a pod holding CAP_SYS_PTRACE that takes it (pidfd_getfd) could
+    /// name any pid, a host process's, for hako to record, signal and exec
+    /// into (the cold attack of 2026-12-07).
+    static func isSecondStage(_ pid: Int32, joining path: String?) -> Bool {
+        guard ProcessInfo(pid: pid)?.parentPid == getpid(), let path else { return false }
+        var theirs = stat(), joined = stat()
+        guard stat("/proc/\(pid)/ns/pid", &theirs) == 0, stat(path, &joined) == 0 else { return false }
+        return theirs.st_ino == joined.st_ino && theirs.st_dev == joined.st_dev
     }
 
     static func reap(_ pid: Int32) -> String {

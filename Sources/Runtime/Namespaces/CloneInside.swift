@@ -18,35 +18,41 @@
 // host's descriptors) and clones the process from there, already standing
 // in the container. CLONE_PARENT makes hako that process's parent, so that
 // waiting for it, its exit status and SIGCHLD are as with a plain clone; the
-// helper, in hako's pid namespace, learns the pid as hako sees it and writes
-// it to a socket before it exits. An `enter` that fails sends its error
-// instead, and nothing was cloned.
+// helper, in hako's pid namespace, learns the pid as hako sees it. An
+// `enter` that fails gives its error instead, and nothing was cloned.
+//
+// The helper shares hako's memory, and answers there (`Answer`), not over a
+// descriptor: the process it clones would inherit a descriptor, and a
+// container holding CAP_SYS_PTRACE could take it (pidfd_getfd) and tell
+// hako any pid, the host's included, to move into the container's cgroup
+// and kill (the cold attack of 2026-12-07). The process's copy of that
+// memory is its own.
 import CNamespaces
 import Glibc
 
 enum CloneInside {
+    /// What the helper found, written into the memory it shares with hako.
+    final class Answer {
+        var pid: Int32 = -1
+        var inCgroup = false
+        var error: Error? = nil
+    }
+
     /// Clones `body` with `flags` (and CLONE_PARENT) from a helper that has
-    /// run `enter`, which is given the helper's report socket to keep open.
-    /// On cgroup v2 with `cgroupFD` the process starts in that cgroup
-    /// (clone3). Returns its pid and whether it started in the cgroup.
-    static func clone(flags: Int32, cgroupFD: Int32?, enter: @escaping (_ report: Int32) throws -> Void,
+    /// run `enter`. On cgroup v2 with `cgroupFD` the process starts in that
+    /// cgroup (clone3). Returns its pid and whether it started in the cgroup.
+    static func clone(flags: Int32, cgroupFD: Int32?, enter: @escaping () throws -> Void,
                       body: @escaping () -> Never) throws -> (pid: Int32, inCgroup: Bool) {
-        let (ours, theirs) = try socketPair()
+        let answer = Answer()
         let helper = sharingMemory {
-            close(ours)
-            helperBody(flags: flags, cgroupFD: cgroupFD, report: theirs, enter: enter, body: body)
+            helperBody(flags: flags, cgroupFD: cgroupFD, answer: answer, enter: enter, body: body)
         }
-        if helper < 0 {
-            let e = errno
-            close(ours); close(theirs)
-            throw SystemError("clone", errno: e)
-        }
-        close(theirs)
-        defer { close(ours) }
-        let answer = readAnswer(ours)
+        if helper < 0 { throw SystemError("clone", errno: errno) }
         var status: Int32 = 0
         _ = retryEINTR { waitpid(helper, &status, 0) }
-        return try answer.get()
+        if let error = answer.error { throw error }
+        guard answer.pid > 0 else { throw RuntimeError("the process entering the container died before it was cloned") }
+        return (answer.pid, answer.inCgroup)
     }
 
     /// Runs `work` in a child that shares hako's memory while hako waits for
@@ -66,42 +72,25 @@ enum CloneInside {
         }
     }
 
-    /// The helper: enters, clones, reports "pid inCgroup" or "!error", exits.
-    private static func helperBody(flags: Int32, cgroupFD: Int32?, report: Int32,
-                                   enter: (Int32) throws -> Void, body: () -> Never) -> Never {
-        var answer: String
+    /// The helper: enters, clones, answers, exits.
+    private static func helperBody(flags: Int32, cgroupFD: Int32?, answer: Answer,
+                                   enter: () throws -> Void, body: () -> Never) -> Never {
         do {
-            try enter(report)
+            try enter()
             let flags = UInt32(bitPattern: flags | HK_CLONE_PARENT)
             var pid: Int32 = -1
-            var inCgroup = false
             if let cgroupFD {
                 // Older kernels lack clone3 or CLONE_INTO_CGROUP: plain clone then.
                 pid = hk_clone3(UInt64(flags), cgroupFD)
-                inCgroup = pid >= 0
+                answer.inCgroup = pid >= 0
             }
             if pid < 0 { pid = hk_clone(UInt(flags)) }
-            if pid == 0 { close(report); body() }
+            if pid == 0 { body() }
             if pid < 0 { throw SystemError("clone", errno: errno) }
-            answer = "\(pid) \(inCgroup ? 1 : 0)"
+            answer.pid = pid
         } catch {
-            answer = "!\(error)"
+            answer.error = error
         }
-        _ = answer.utf8CString.withUnsafeBytes { send(report, $0.baseAddress, $0.count - 1, Int32(MSG_NOSIGNAL)) }
         _exit(0)
-    }
-
-    /// The helper's one packet; a helper that died without one failed too.
-    private static func readAnswer(_ fd: Int32) -> Result<(pid: Int32, inCgroup: Bool), Error> {
-        var buf = [UInt8](repeating: 0, count: 4096)
-        let n = buf.withUnsafeMutableBytes { b in retryEINTR { Int32(recv(fd, b.baseAddress, b.count, 0)) } }
-        guard n > 0 else { return .failure(RuntimeError("the process entering the container died before it was cloned")) }
-        let text = String(decoding: buf[0..<Int(n)], as: UTF8.self)
-        if text.hasBytePrefix("!") { return .failure(RuntimeError(String(text.dropFirst()))) }
-        let parts = text.split(separator: " ")
-        guard parts.count == 2, let pid = Int32(parts[0]), pid > 0 else {
-            return .failure(RuntimeError("unexpected answer from the process entering the container: \(text)"))
-        }
-        return .success((pid, parts[1] == "1"))
     }
 }

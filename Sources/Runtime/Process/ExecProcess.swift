@@ -131,7 +131,7 @@ extension Runtime {
     /// Clones the process that runs `child` from inside the container
     /// (CloneInside): born in its pid namespace, it already stands in its
     /// other namespaces and root, and holds none of the host's descriptors.
-    func cloneExec(_ process: Process, childEnd: Int32, enter: @escaping (Int32) throws -> Void, child: @escaping () -> Never) throws -> Int32 {
+    func cloneExec(_ process: Process, childEnd: Int32, enter: @escaping () throws -> Void, child: @escaping () -> Never) throws -> Int32 {
         defer { close(childEnd) }
         // CVE-2019-5736: the process is this binary until its execve,
         // visible to the container's processes. Non-dumpable, its
@@ -268,12 +268,12 @@ struct ExecChild {
     /// In CloneInside's helper, before the clone, in hako's own pid
     /// namespace where the container cannot see it: enters the container
     /// and becomes the process's user.
-    func enter(keeping report: Int32) throws {
+    func enter() throws {
         // What hako's caller left open must not reach the container
         // (CVE-2024-21626): neither the program nor its `#!` interpreter
         // may be found through /proc/self/fd/N. Nor may hako's own, the
         // --log file above all, be held by a process the container sees.
-        var own = [sync.fd, report] + joins.map(\.1) + (agent >= 0 ? [agent] : [])
+        var own = [sync.fd] + joins.map(\.1) + (agent >= 0 ? [agent] : [])
         if let console { own.append(console) }
         closeDescriptors(from: 3 + Int32(preserveFds), except: own)
         // The pid namespace first, while still the host's root: it is the clone's.

@@ -137,6 +137,7 @@ public struct ProcessInfo {
     public let state: Character
     public let startTime: UInt64
     public let processGroup: Int32
+    public let parentPid: Int32
 
     public init?(pid: Int32) {
         guard pid > 0, let text = Files.readText("/proc/\(pid)/stat"),
@@ -147,6 +148,7 @@ public struct ProcessInfo {
         state = st
         startTime = t
         processGroup = Int32(rest[2]) ?? 0
+        parentPid = Int32(rest[1]) ?? 0
         pendingSignals = rest.count > 28 ? UInt64(rest[28]) ?? 0 : 0
     }
 
