@@ -152,12 +152,13 @@ struct EnterContainer {
     /// read-only /dev (EROFS) leaves the descriptor as it is.
     func giveStdio(terminal: Terminal?) throws {
         let uid = process.user.uid
-        var null = stat()
-        let hasNull = stat("/dev/null", &null) == 0
         // With a terminal, stdio will be the terminal (exec's, made later
         // by the process as its user, is the user's already); until then
         // 0-2 may still be hako's caller's, the engine's or a user's tty.
         let fds: [Int32] = process.terminal ? (terminal.map { [$0.slave] } ?? []) : ownsStdio ? [0, 1, 2] : []
+        if fds.isEmpty { return }
+        var null = stat()
+        let hasNull = stat("/dev/null", &null) == 0
         for fd in fds {
             var st = stat()
             guard fstat(fd, &st) == 0, st.st_uid != uid, !(hasNull && st.st_rdev == null.st_rdev) else { continue }
