@@ -656,6 +656,55 @@ victims_for() {
     grep -q injected "$B/rootfs/out/result"
 }
 
+# pod-pid (the fourth cold attack, 2026-12-07): a pod member's init holds
+# create's sync channel until it execs. attacks/pidlie, in a container
+# holding CAP_SYS_PTRACE, stops each new process of its pid namespace at
+# birth, takes that channel with pidfd_getfd, kills the init and says
+# "pid:HOSTPID" then "ready". hako took it: it recorded the host process
+# as the init, set the config's oomScoreAdj on it, and exec and kill went
+# to it. hako now takes one pid, only its own child in the joined pid
+# namespace (Create.swift, isSecondStage).
+@test "pod-pid: a pod that takes the sync channel of a pod member's init cannot make hako adopt a host process" {
+    attack pidlie
+    cfg '.process.capabilities |= with_entries(.value += ["CAP_SYS_PTRACE"]) | .root.readonly = false'
+    args sleep 1000
+    hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
+    second_bundle
+    pid=$(hk state "$NAME" | jq -r .pid)
+    cfg2 '.linux.namespaces |= map(if .type == "pid" then .path = $p else . end) | .process.args = ["true"] | .process.oomScoreAdj = 777' --arg p "/proc/$pid/ns/pid"
+    sleep 1000 &
+    local victim=$! tried=0 i
+    for i in $(seq "${POD_PID_TRIES:-10}"); do
+        pod_pids_but "$pid" | xargs -r kill -KILL 2>/dev/null || true
+        hk delete --force "$NAME-b" >/dev/null 2>&1 || true
+        hk exec -d --env THREADS=2 "$NAME" /pidlie "$victim" >"$T/pidlie.log" 2>&1 </dev/null || true
+        sleep 0.5
+        hk create --bundle "$B2" "$NAME-b" </dev/null >/dev/null 2>&1 || true
+        sleep 0.3
+        if grep -q 'send pid' "$T/pidlie.log"; then tried=$((tried + 1)); fi
+        if [ "$(hk state "$NAME-b" 2>/dev/null | jq -r .pid)" = "$victim" ] || [ "$(cat "/proc/$victim/oom_score_adj")" = 777 ]; then
+            echo "ESCAPED: hako adopted the host process $victim as the pod member's init (try $i)"
+            break
+        fi
+    done
+    echo "after $i creates, pidlie spoke for the init $tried times; the host process's oom_score_adj: $(cat "/proc/$victim/oom_score_adj")"
+    local adj
+    adj=$(cat "/proc/$victim/oom_score_adj")
+    kill "$victim"
+    [ "$adj" = 0 ]
+    [ "$tried" -gt 0 ]
+}
+
+# pod_pids_but PID: the host pids of PID's pid namespace, but PID.
+pod_pids_but() {
+    local ns p
+    ns=$(readlink "/proc/$1/ns/pid")
+    for p in /proc/[0-9]*; do
+        if [ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$ns" ] && [ "${p#/proc/}" != "$1" ]; then echo "${p#/proc/}"; fi
+    done
+    return 0
+}
+
 # pod-userns (the cold attack of 2026-12-07): the pod-ptrace attacker, and
 # a second container that makes a new user namespace while joining its pid
 # namespace. Such an init cannot be born in two stages (its first stage

@@ -10,7 +10,8 @@
 // oom_score_adj/scheduler on N, and from then on `hako kill`/`delete`
 // signal host pid N and `hako exec` enters N's namespaces and root.
 // We keep the exec.fifo reader open so that `hako start` succeeds.
-// Usage: pidlie HOSTPID        Build: gcc -static -O2 -o pidlie pidlie.c
+// Usage: pidlie HOSTPID (THREADS=N spinners, 8 by default); cves.bats
+// pod-pid runs it (the fourth cold attack of 2026-12-07).
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
