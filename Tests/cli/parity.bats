@@ -560,3 +560,41 @@ exec_process_both() {
     [ "$(stat -c %u:%g "$T/err-hako-d")" = "$(stat -c %u:%g "$T/err-runc-d")" ]
     [ "$(stat -c %u:%g:%a /dev/null)" = 0:0:666 ]
 }
+
+# start_outcome WHO BUNDLE: creates and starts c on WHO, prints start's
+# status and whether the startContainer hook made /made, then deletes c.
+start_outcome() {
+    rm -rf "$2/rootfs/made" "$2/rootfs/ran"
+    "$1" create --bundle "$2" c </dev/null
+    local s=0
+    "$1" start c 2>&1 || s=$?
+    # runc's start returns before its process (or hook) is done
+    for i in $(seq 100); do [ "$("$1" state c | jq -r .status)" = stopped ] && break; sleep 0.1; done
+    echo "start $s, made: $([ -d "$2/rootfs/made" ] && echo yes || echo no), ran: $(cat "$2/rootfs/ran" 2>/dev/null || echo no)"
+    "$1" delete --force c
+}
+
+@test "startContainer hooks run under the container's seccomp filter, with or without noNewPrivileges, as on runc" {
+    requires runc
+    args sh -c 'echo yes > /ran'
+    cfg '.root.readonly = false
+         | .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /made"]}]'
+    # without a filter the hook makes /made on both: the test can tell
+    runc_bundle
+    h=$(start_outcome hk "$B" | tail -1); r=$(start_outcome rc "$RB" | tail -1)
+    assert_same "no filter" "$h" "$r"
+    [ "$h" = "start 0, made: yes, ran: yes" ]
+    cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO", "names": ["mkdir", "mkdirat"]}]}'
+    for setting in '.process.noNewPrivileges = false' '.process.noNewPrivileges = true' \
+        '.process.noNewPrivileges = false | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"] | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]'; do
+        cfg "$setting"
+        rm -rf "$RB"; runc_bundle
+        h=$(start_outcome hk "$B" | tail -1); r=$(start_outcome rc "$RB" | tail -1)
+        echo "$setting: hako $h; runc $r"
+        # The hook's mkdir is refused on both, and the process never runs.
+        # runc 1.1.5's start says 0: it is told of the start (exec.fifo)
+        # before the hooks run; hako's reports the hook's failure.
+        [ "$r" = "start 0, made: no, ran: no" ]
+        [ "$h" = "start 1, made: no, ran: no" ]
+    done
+}

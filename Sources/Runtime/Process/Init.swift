@@ -116,10 +116,10 @@ struct ContainerInit {
         try sync.send(.ready)
         try waitForStart(fifos.exec)
         logger.trace("init: started")
-        try runStartHooks(base, report: fifos.hooksReport)
+        try runStartHooks(base, under: enter, report: fifos.hooksReport)
         close(sync.fd)
         // Only stdio and the preserved descriptors cross into the container.
-        let e = try enter.exec(ready, passed: options.preserveFds + options.listenFds)
+        let e = try enter.exec(ready, passed: options.preserveFds + options.listenFds, filtered: true)
         logger.error("exec \(ready.executable): \(SystemError.describe(e))")
         _exit(127)
     }
@@ -312,9 +312,12 @@ extension ContainerInit {
         close(fifo.writer)
     }
 
-    /// startContainer hooks; `start` reads their outcome on hooks.fifo.
-    func runStartHooks(_ base: ContainerState, report: Int32) throws {
+    /// startContainer hooks, under the container's seccomp filter as
+    /// runc's are (installLast); `start` reads their outcome, or the
+    /// filter's failure, on hooks.fifo.
+    func runStartHooks(_ base: ContainerState, under enter: EnterContainer, report: Int32) throws {
         do {
+            try enter.installLast()
             try HookRunner(state: base.ociJSON(status: .created)).run(spec.hooks.startContainer, kind: "startContainer")
         } catch {
             if report >= 0 { try? Files.writeAll(report, Array("E\(error)".utf8), "hooks fifo") }
