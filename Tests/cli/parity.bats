@@ -598,3 +598,16 @@ start_outcome() {
         [ "$h" = "start 1, made: no, ran: no" ]
     done
 }
+
+@test "createContainer hooks run with the container's rootfs as their cwd, as on runc" {
+    requires runc
+    args true
+    cfg '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "pwd -P > \"$0\"", $f]}]' --arg f "$T/cwd-hako"
+    runc_bundle
+    B=$RB cfg '.hooks.createContainer[0].args[3] = $f' --arg f "$T/cwd-runc"
+    hk run --bundle "$B" c </dev/null
+    rc run --bundle "$RB" c </dev/null
+    cat "$T/cwd-hako" "$T/cwd-runc"
+    [ "$(cat "$T/cwd-runc")" = "$(cd "$RB/rootfs" && pwd -P)" ]
+    [ "$(cat "$T/cwd-hako")" = "$(cd "$B/rootfs" && pwd -P)" ]
+}

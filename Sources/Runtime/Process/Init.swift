@@ -254,6 +254,10 @@ extension ContainerInit {
             try sync.send(.hooks)
             try sync.expect(.ok, from: "hako")
         }
+        guard !spec.hooks.createContainer.isEmpty else { return }
+        // In the rootfs, as runc's: hooks rely on it (runc's own tests
+        // `touch ./lib/...` there). enterRootfs leaves it for the new root.
+        try sys(chdir(rootfsPath), "chdir \(rootfsPath)")
         try HookRunner(state: base.ociJSON(status: .creating)).run(spec.hooks.createContainer, kind: "createContainer")
     }
 
