@@ -611,3 +611,13 @@ start_outcome() {
     [ "$(cat "$T/cwd-runc")" = "$(cd "$RB/rootfs" && pwd -P)" ]
     [ "$(cat "$T/cwd-hako")" = "$(cd "$B/rootfs" && pwd -P)" ]
 }
+
+@test "a read-only tmpfs on /dev: populated first, then read-only, as on runc" {
+    args sh -c 'ls /dev/pts/ptmx /dev/null /dev/shm >/dev/null && echo listed; touch /dev/x 2>/dev/null && echo writable || echo read-only; echo hi > /dev/null && echo null'
+    cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf 'listed\nread-only\nnull')" ]
+}

@@ -287,6 +287,7 @@ extension ContainerInit {
     /// What is done in the container's root once it is entered.
     func finishRootfs(proc: ProcfsHandle?) throws {
         defer { if let proc { close(proc.fd) } }
+        try Rootfs.makeDevReadonly(spec.mounts)
         try ProtectedPaths.writeSysctls(linux?.sysctl ?? [], proc: proc)
         let protected = (linux?.readonlyPaths ?? []) + (linux?.maskedPaths ?? [])
         let sysfs = protected.contains { SysfsHandle.relative(cleanPath("/" + $0)) != nil }
