@@ -621,3 +621,37 @@ start_outcome() {
     [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf 'listed\nread-only\nnull')" ]
 }
+
+# seccomp_agent SOCKET: in the background, a seccomp agent that takes one
+# listener and closes it, so that the notified syscalls fail with ENOSYS
+# instead of waiting; gone after one connection or 30 s.
+seccomp_agent() {
+    timeout 30 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 65536, 4)
+for fd in fds: __import__("os").close(fd)
+' "$1" &
+    AGENT=$!
+    for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done
+}
+
+@test "SCMP_ACT_NOTIFY on write: runc refuses it at create, hako runs it (its listener is sent by a helper outside the filter)" {
+    requires runc python3
+    args true
+    cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s,
+                           "syscalls": [{"action": "SCMP_ACT_NOTIFY", "names": ["write"]}]}' --arg s "$T/agent.sock"
+    runc_bundle
+    run rc run --bundle "$RB" c </dev/null
+    echo "runc: $status $output"
+    [ "$status" = 1 ]
+    [[ "$output" == *"SCMP_ACT_NOTIFY cannot be used for the write syscall"* ]]
+    seccomp_agent "$T/agent.sock"
+    run hk run --bundle "$B" c </dev/null
+    echo "hako: $status $output"
+    wait_pids 30 "$AGENT"
+    [ "$status" = 0 ]
+    [ "${WAIT_STATUSES[0]}" = 0 ]
+}
