@@ -655,3 +655,16 @@ for fd in fds: __import__("os").close(fd)
     [ "$status" = 0 ]
     [ "${WAIT_STATUSES[0]}" = 0 ]
 }
+
+@test "config.json member names in another case are read, the last one winning, as runc's Go decoding reads them" {
+    args sh -c 'pwd; hostname; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'
+    cfg '.process.Args = .process.args | del(.process.args)
+         | .process.CWD = "/tmp" | del(.process.cwd) | .process.Cwd = "/etc"
+         | .["HO\u017fTNAME"] = "folded" | del(.hostname)
+         | .linux.resources.pids = {"LIMIT": 77}'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf '/etc\nfolded\n77')" ]
+}
