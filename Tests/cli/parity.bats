@@ -668,3 +668,13 @@ for fd in fds: __import__("os").close(fd)
     [ "$ho" = "$ro" ]
     [ "$ho" = "$(printf '/etc\nfolded\n77')" ]
 }
+
+@test "check reports a problem under a member named in another case, and only it, as for its exact name" {
+    cfg '.process.Args = 5 | del(.process.args) | .linux.SYSCTL = {"a": 1} | .root.readonly = false'
+    run hk check --bundle "$B"
+    echo "$output"
+    [ "$status" = 1 ]
+    [[ "$output" == *"process.args: must be an array, not number"* ]]
+    [[ "$output" == *"linux.sysctl.a: must be a string, not number"* ]]
+    [[ "$output" != *"hostname"* ]]
+}
