@@ -560,3 +560,121 @@ exec_process_both() {
     [ "$(stat -c %u:%g "$T/err-hako-d")" = "$(stat -c %u:%g "$T/err-runc-d")" ]
     [ "$(stat -c %u:%g:%a /dev/null)" = 0:0:666 ]
 }
+
+# start_outcome WHO BUNDLE: creates and starts c on WHO, prints start's
+# status and whether the startContainer hook made /made, then deletes c.
+start_outcome() {
+    rm -rf "$2/rootfs/made" "$2/rootfs/ran"
+    "$1" create --bundle "$2" c </dev/null
+    local s=0
+    "$1" start c 2>&1 || s=$?
+    # runc's start returns before its process (or hook) is done
+    for i in $(seq 100); do [ "$("$1" state c | jq -r .status)" = stopped ] && break; sleep 0.1; done
+    echo "start $s, made: $([ -d "$2/rootfs/made" ] && echo yes || echo no), ran: $(cat "$2/rootfs/ran" 2>/dev/null || echo no)"
+    "$1" delete --force c
+}
+
+@test "startContainer hooks run under the container's seccomp filter, with or without noNewPrivileges, as on runc" {
+    requires runc
+    args sh -c 'echo yes > /ran'
+    cfg '.root.readonly = false
+         | .hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "mkdir /made"]}]'
+    # without a filter the hook makes /made on both: the test can tell
+    runc_bundle
+    h=$(start_outcome hk "$B" | tail -1); r=$(start_outcome rc "$RB" | tail -1)
+    assert_same "no filter" "$h" "$r"
+    [ "$h" = "start 0, made: yes, ran: yes" ]
+    cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"action": "SCMP_ACT_ERRNO", "names": ["mkdir", "mkdirat"]}]}'
+    for setting in '.process.noNewPrivileges = false' '.process.noNewPrivileges = true' \
+        '.process.noNewPrivileges = false | .process.capabilities.effective += ["CAP_SYS_ADMIN"] | .process.capabilities.permitted += ["CAP_SYS_ADMIN"] | .process.capabilities.bounding += ["CAP_SYS_ADMIN"]'; do
+        cfg "$setting"
+        rm -rf "$RB"; runc_bundle
+        h=$(start_outcome hk "$B" | tail -1); r=$(start_outcome rc "$RB" | tail -1)
+        echo "$setting: hako $h; runc $r"
+        # The hook's mkdir is refused on both, and the process never runs.
+        # runc 1.1.5's start says 0: it is told of the start (exec.fifo)
+        # before the hooks run; hako's reports the hook's failure.
+        [ "$r" = "start 0, made: no, ran: no" ]
+        [ "$h" = "start 1, made: no, ran: no" ]
+    done
+}
+
+@test "createContainer hooks run with the container's rootfs as their cwd, as on runc" {
+    requires runc
+    args true
+    cfg '.hooks.createContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "pwd -P > \"$0\"", $f]}]' --arg f "$T/cwd-hako"
+    runc_bundle
+    B=$RB cfg '.hooks.createContainer[0].args[3] = $f' --arg f "$T/cwd-runc"
+    hk run --bundle "$B" c </dev/null
+    rc run --bundle "$RB" c </dev/null
+    cat "$T/cwd-hako" "$T/cwd-runc"
+    [ "$(cat "$T/cwd-runc")" = "$(cd "$RB/rootfs" && pwd -P)" ]
+    [ "$(cat "$T/cwd-hako")" = "$(cd "$B/rootfs" && pwd -P)" ]
+}
+
+@test "a read-only tmpfs on /dev: populated first, then read-only, as on runc" {
+    args sh -c 'ls /dev/pts/ptmx /dev/null /dev/shm >/dev/null && echo listed; touch /dev/x 2>/dev/null && echo writable || echo read-only; echo hi > /dev/null && echo null'
+    cfg '(.mounts[] | select(.destination == "/dev") | .options) += ["ro"]'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf 'listed\nread-only\nnull')" ]
+}
+
+# seccomp_agent SOCKET: in the background, a seccomp agent that takes one
+# listener and closes it, so that the notified syscalls fail with ENOSYS
+# instead of waiting; gone after one connection or 30 s.
+seccomp_agent() {
+    timeout 30 python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 65536, 4)
+for fd in fds: __import__("os").close(fd)
+' "$1" &
+    AGENT=$!
+    for i in $(seq 100); do [ -S "$1" ] && return 0; sleep 0.1; done
+}
+
+@test "SCMP_ACT_NOTIFY on write: runc refuses it at create, hako runs it (its listener is sent by a helper outside the filter)" {
+    requires runc python3
+    args true
+    cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s,
+                           "syscalls": [{"action": "SCMP_ACT_NOTIFY", "names": ["write"]}]}' --arg s "$T/agent.sock"
+    runc_bundle
+    run rc run --bundle "$RB" c </dev/null
+    echo "runc: $status $output"
+    [ "$status" = 1 ]
+    [[ "$output" == *"SCMP_ACT_NOTIFY cannot be used for the write syscall"* ]]
+    seccomp_agent "$T/agent.sock"
+    run hk run --bundle "$B" c </dev/null
+    echo "hako: $status $output"
+    wait_pids 30 "$AGENT"
+    [ "$status" = 0 ]
+    [ "${WAIT_STATUSES[0]}" = 0 ]
+}
+
+@test "config.json member names in another case are read, the last one winning, as runc's Go decoding reads them" {
+    args sh -c 'pwd; hostname; cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max'
+    cfg '.process.Args = .process.args | del(.process.args)
+         | .process.CWD = "/tmp" | del(.process.cwd) | .process.Cwd = "/etc"
+         | .["HO\u017fTNAME"] = "folded" | del(.hostname)
+         | .linux.resources.pids = {"LIMIT": 77}'
+    run_both c
+    [ "$hs" = 0 ]
+    [ "$rs" = 0 ]
+    [ "$ho" = "$ro" ]
+    [ "$ho" = "$(printf '/etc\nfolded\n77')" ]
+}
+
+@test "check reports a problem under a member named in another case, and only it, as for its exact name" {
+    cfg '.process.Args = 5 | del(.process.args) | .linux.SYSCTL = {"a": 1} | .root.readonly = false'
+    run hk check --bundle "$B"
+    echo "$output"
+    [ "$status" = 1 ]
+    [[ "$output" == *"process.args: must be an array, not number"* ]]
+    [[ "$output" == *"linux.sysctl.a: must be a string, not number"* ]]
+    [[ "$output" != *"hostname"* ]]
+}

@@ -25,10 +25,62 @@ public enum JSON: Equatable {
         }
     }
 
+    /// A member by name, found as Go's encoding/json finds a struct
+    /// field, which is how runc reads config.json: the last member named
+    /// `key`, or else the last one naming it in letters of another case
+    /// ("Args" for "args", "pagesize" for "pageSize"). Exact names first
+    /// keep the lookups of present members as cheap as they were; Go
+    /// would let a later folded duplicate override an exact one, a corner
+    /// no config needs. Maps (annotations, sysctl) are read by `members`
+    /// and stay exact.
     public subscript(key: String) -> JSON? {
         guard case let .object(members) = self else { return nil }
-        return members.last(where: { $0.0 == key })?.1
+        if let m = members.last(where: { $0.0 == key }) { return m.1 }
+        return members.last(where: { JSON.sameName($0.0, key) })?.1
     }
+
+    /// Go's bytes.EqualFold for a member's name against an ASCII key:
+    /// ASCII letters of either case, and the only two other letters that
+    /// fold onto ASCII ones, U+212A KELVIN SIGN (k) and U+017F LONG S (s).
+    /// It runs on every member of an object that lacks the key exactly
+    /// (every optional field left out), so the lengths reject most names
+    /// first (an ASCII name folds onto the key only at its length, one with
+    /// K or ſ is longer), and the first byte most of the rest.
+    static func sameName(_ name: String, _ key: String) -> Bool {
+        let n = name.utf8.count, k = key.utf8.count
+        guard n >= k, n <= 3 * k, let x = name.utf8.first, let c = key.utf8.first else { return false }
+        guard lowered(x) == lowered(c) || x >= 0x80 else { return false }
+        return name.utf8.withContiguousStorageIfAvailable { a in
+            key.utf8.withContiguousStorageIfAvailable { b in folds(a, onto: b) } ?? false
+        } ?? false
+    }
+
+    static func folds(_ a: UnsafeBufferPointer<UInt8>, onto b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        for c in b {
+            guard i < a.count else { return false }
+            let x = a[i]
+            i += 1
+            if x < 0x80 {
+                if x != c, !isLetter(x) || lowered(x) != lowered(c) { return false }
+                continue
+            }
+            // The two folding letters, in UTF-8: E2 84 AA and C5 BF.
+            var folded: UInt8 = 0
+            if x == 0xE2, i + 1 < a.count, a[i] == 0x84, a[i + 1] == 0xAA {
+                folded = UInt8(ascii: "k")
+                i += 2
+            } else if x == 0xC5, i < a.count, a[i] == 0xBF {
+                folded = UInt8(ascii: "s")
+                i += 1
+            }
+            if folded == 0 || lowered(c) != folded { return false }
+        }
+        return i == a.count
+    }
+
+    private static func isLetter(_ x: UInt8) -> Bool { lowered(x) >= UInt8(ascii: "a") && lowered(x) <= UInt8(ascii: "z") }
+    private static func lowered(_ x: UInt8) -> UInt8 { x >= UInt8(ascii: "A") && x <= UInt8(ascii: "Z") ? x + 32 : x }
 
     /// Sets or replaces a member; used by `hako spec` and by tests editing configs.
     public mutating func set(_ key: String, _ value: JSON?) {

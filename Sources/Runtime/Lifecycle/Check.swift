@@ -344,20 +344,31 @@ enum JSONPath {
     /// The member a path goes through, one way for value, replace and
     /// remove: the longest key the path starts with, followed by the end,
     /// "." or "["; of duplicate keys the last, which is the one that counts
-    /// (JSON's subscript, like Go's decoder in runc). Returns its index and
-    /// the rest of the path, without the ".".
+    /// (JSON's subscript, like Go's decoder in runc). A key in another
+    /// case ("Args" for the path's "args") is found when none is exact, as
+    /// the subscript finds it. Returns its index and the rest of the path,
+    /// without the ".".
     static func member(_ path: Substring, of members: [(String, JSON)]) -> (Int, Substring)? {
-        var best: Int? = nil
-        for (k, m) in members.enumerated() where path.hasBytePrefix(m.0) {
-            let after = path.dropFirst(m.0.count)
-            if after.isEmpty || after.first == "." || after.first == "[" {
-                if best == nil || m.0.count >= members[best!].0.count { best = k }
-            }
+        guard let (k, n) = longest(path, of: members, exact: true) ?? longest(path, of: members, exact: false) else { return nil }
+        var rest = path.utf8.dropFirst(n)
+        if rest.first == UInt8(ascii: ".") { rest = rest.dropFirst() }
+        return (k, Substring(rest))
+    }
+
+    /// The member whose key is the longest the path starts with (in
+    /// bytes), exactly or folded, followed by the end, "." or "[".
+    private static func longest(_ path: Substring, of members: [(String, JSON)], exact: Bool) -> (Int, Int)? {
+        var best: (Int, Int)? = nil
+        for (k, m) in members.enumerated() {
+            let n = m.0.utf8.count
+            guard path.utf8.count >= n else { continue }
+            let head = path.utf8.prefix(n)
+            let matched = exact ? head.elementsEqual(m.0.utf8) : String(head).map { JSON.sameName(m.0, $0) } ?? false
+            let after = path.utf8.dropFirst(n).first
+            guard matched, after == nil || after == UInt8(ascii: ".") || after == UInt8(ascii: "[") else { continue }
+            if best == nil || n >= best!.1 { best = (k, n) }
         }
-        guard let k = best else { return nil }
-        var rest = path.dropFirst(members[k].0.count)
-        if rest.first == "." { rest = rest.dropFirst() }
-        return (k, rest)
+        return best
     }
 
     private static func remove(_ path: Substring, from node: JSON, at here: String, removed: inout (String, Int)?) -> JSON? {

@@ -17,6 +17,7 @@
 //   7. descriptors: only stdio and the passed ones cross execve
 //   8. default signal handlers, the final CPU affinity, the LSM exec labels
 //   9. seccomp, then the one capset that drops a held CAP_SYS_ADMIN
+//      (the init's before its startContainer hooks: installLast)
 //  10. signals unblocked, execve
 // An exec'd process, and the init of a pod, are born after step 5
 // (`prepareBeforeBirth`, CloneInside, PodInit): a helper does 1 and 4-5
@@ -170,21 +171,31 @@ struct EnterContainer {
 
     /// Steps 7-10. `passed`: the descriptors from 3 on that the program
     /// gets. Returns only if execve fails, with its errno.
-    func exec(_ ready: Ready, passed: Int) throws -> Int32 {
+    /// `filtered`: the init installed a last filter already (installLast),
+    /// before its startContainer hooks.
+    func exec(_ ready: Ready, passed: Int, filtered: Bool = false) throws -> Int32 {
         let keep = 3 + Int32(passed)
         for fd in 3..<keep { _ = hk_fcntl_int(fd, F_SETFD, 0) }
         _ = hk_close_range(UInt32(keep), UInt32.max, HK_CLOSE_RANGE_CLOEXEC)
         _ = hk_default_signal_handlers()
         try ProcessSettings.setAffinity(process.execCPUAffinity?.final, field: "final")
         try SecurityLabels.setExecLabels(process)
-        if case let .last(hold) = seccompOrder, let seccomp {
-            try install(seccomp)
-            if hold, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
-        }
+        if !filtered { try installLast() }
         _ = hk_unblock_all_signals()
         logger.trace("execve \(ready.executable)")
         Exec.execve(ready.executable, process.args, ready.env)
         return errno
+    }
+
+    /// Step 9: a filter that goes on last, then the one capset that drops
+    /// a held CAP_SYS_ADMIN. The init does it before its startContainer
+    /// hooks instead (Init.swift), since runc 1.1 runs them under the
+    /// filter with or without no_new_privs (it installs it before waiting
+    /// on exec.fifo); an exec'd process has no hooks and does it in `exec`.
+    func installLast() throws {
+        guard case let .last(hold) = seccompOrder, let seccomp else { return }
+        try install(seccomp)
+        if hold, let caps = process.capabilities { try Credentials.setCapabilities(caps) }
     }
 
     func install(_ filter: SeccompFilter) throws {

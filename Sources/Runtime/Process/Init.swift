@@ -116,10 +116,10 @@ struct ContainerInit {
         try sync.send(.ready)
         try waitForStart(fifos.exec)
         logger.trace("init: started")
-        try runStartHooks(base, report: fifos.hooksReport)
+        try runStartHooks(base, under: enter, report: fifos.hooksReport)
         close(sync.fd)
         // Only stdio and the preserved descriptors cross into the container.
-        let e = try enter.exec(ready, passed: options.preserveFds + options.listenFds)
+        let e = try enter.exec(ready, passed: options.preserveFds + options.listenFds, filtered: true)
         logger.error("exec \(ready.executable): \(SystemError.describe(e))")
         _exit(127)
     }
@@ -254,6 +254,10 @@ extension ContainerInit {
             try sync.send(.hooks)
             try sync.expect(.ok, from: "hako")
         }
+        guard !spec.hooks.createContainer.isEmpty else { return }
+        // In the rootfs, as runc's: hooks rely on it (runc's own tests
+        // `touch ./lib/...` there). enterRootfs leaves it for the new root.
+        try sys(chdir(rootfsPath), "chdir \(rootfsPath)")
         try HookRunner(state: base.ociJSON(status: .creating)).run(spec.hooks.createContainer, kind: "createContainer")
     }
 
@@ -283,6 +287,7 @@ extension ContainerInit {
     /// What is done in the container's root once it is entered.
     func finishRootfs(proc: ProcfsHandle?) throws {
         defer { if let proc { close(proc.fd) } }
+        try Rootfs.makeDevReadonly(spec.mounts)
         try ProtectedPaths.writeSysctls(linux?.sysctl ?? [], proc: proc)
         let protected = (linux?.readonlyPaths ?? []) + (linux?.maskedPaths ?? [])
         let sysfs = protected.contains { SysfsHandle.relative(cleanPath("/" + $0)) != nil }
@@ -312,9 +317,12 @@ extension ContainerInit {
         close(fifo.writer)
     }
 
-    /// startContainer hooks; `start` reads their outcome on hooks.fifo.
-    func runStartHooks(_ base: ContainerState, report: Int32) throws {
+    /// startContainer hooks, under the container's seccomp filter as
+    /// runc's are (installLast); `start` reads their outcome, or the
+    /// filter's failure, on hooks.fifo.
+    func runStartHooks(_ base: ContainerState, under enter: EnterContainer, report: Int32) throws {
         do {
+            try enter.installLast()
             try HookRunner(state: base.ociJSON(status: .created)).run(spec.hooks.startContainer, kind: "startContainer")
         } catch {
             if report >= 0 { try? Files.writeAll(report, Array("E\(error)".utf8), "hooks fifo") }

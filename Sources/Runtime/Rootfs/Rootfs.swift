@@ -154,7 +154,8 @@ public struct Rootfs {
                     if let mode = inherited {
                         _ = try at(m.destination) { try sys(chmod($0, mode), "chmod the tmpfs on \(m.destination) to its mount point's mode") }
                     }
-                    if readOnlyAfter != 0 { try remountReadOnly(m.destination, opts) }
+                    // /dev's devices, symlinks and pts go in first: finishRootfs.
+                    if readOnlyAfter != 0, !Rootfs.isDev(m) { try remountReadOnly(m.destination, opts) }
                 }
                 try applyAfterMount(m.destination, opts)
             } catch let e as SystemError {
@@ -188,6 +189,22 @@ public struct Rootfs {
     func remountReadOnly(_ dest: String, _ opts: MountOptions) throws {
         let flags = (opts.flags & ~MountFlag.rec) | MountFlag.remount | MountFlag.bind | MountFlag.rdonly
         _ = try at(dest) { try sys(hk_mount(nil, $0, nil, flags, nil), "remount \(dest) read-only") }
+    }
+
+    static func isDev(_ m: Mount) -> Bool { cleanPath("/" + m.destination) == "/dev" }
+
+    /// A read-only tmpfs on /dev, made read-only once the container's root
+    /// is entered and its devices, symlinks and console are in, as runc's
+    /// finalizeRootfs does: read-only from the start, /dev could not be
+    /// populated. The last mount on /dev is the one in view.
+    static func makeDevReadonly(_ mounts: [Mount]) throws {
+        guard let m = mounts.last(where: isDev), m.type == "tmpfs" else { return }
+        let opts = try MountOptions(m.options, path: m.path + ".options")
+        guard opts.flags & MountFlag.rdonly != 0 else { return }
+        let flags = (opts.flags & ~MountFlag.rec) | MountFlag.remount | MountFlag.bind | MountFlag.rdonly
+        do { try sys(hk_mount(nil, "/dev", nil, flags, nil), "remount /dev read-only") } catch let e as SystemError {
+            throw SpecError(m.path, e.description)
+        }
     }
 
     /// proc and sysfs go on an ordinary directory, never through a symlink

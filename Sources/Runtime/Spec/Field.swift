@@ -14,10 +14,12 @@ public struct Field {
 
     func childPath(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
-    /// A member, or nil when it is absent or null (the spec treats both as unset).
+    /// A member, or nil when it is absent or null (the spec treats both as
+    /// unset). Its name is matched as runc's Go decoding matches it, in
+    /// either case (JSON's subscript).
     public func optional(_ key: String) throws -> Field? {
-        guard case let .object(members) = json else { throw error("must be an object, not \(json.typeName)") }
-        guard let v = members.last(where: { $0.0 == key })?.1 else { return nil }
+        guard case .object = json else { throw error("must be an object, not \(json.typeName)") }
+        guard let v = json[key] else { return nil }
         if case .null = v { return nil }
         return Field(v, path: childPath(key))
     }
