@@ -478,6 +478,20 @@ capwindow_racer() {
     hk run -d --bundle "$B" "$NAME" </dev/null >/dev/null
     wait_for "$B/rootfs/out/result"
 }
+# capwindow_escaped: whether a payload read the host's file; says so once.
+capwindow_escaped() {
+    grep -q escaped "$B/rootfs/out/result" || return 1
+    echo "ESCAPED: $(grep -m1 escaped "$B/rootfs/out/result")"
+}
+# capwindow_held WHAT: what the tracer and its payloads did after WHAT
+# ("N execs"), then: no payload escaped, and the tracer did reach processes.
+capwindow_held() {
+    echo "after $1, $(grep -c injected "$B/rootfs/out/result") processes injected; the payload said:"
+    grep pwn "$B/rootfs/out/result" | sed 's/(CapEff.*//' | sort | uniq -c || true
+    run grep -c escaped "$B/rootfs/out/result"
+    [ "$output" = 0 ]
+    grep -q injected "$B/rootfs/out/result"
+}
 
 # exec-caps (issue 36, the third cold attack): the same container traces
 # exec's process in the moment between its birth in the pid namespace and
@@ -485,19 +499,15 @@ capwindow_racer() {
 # it ran the payload with CAP_DAC_READ_SEARCH and read the host's files
 # (hako 13 of 30 execs, runc 1.1.5 17 of 30, crun 1.8.1 29 of 30). hako's
 # exec helper becomes the configured user before that clone
-# (ExecProcess.swift, Enter.swift `bornAsUser`): traced, the process holds
+# (ExecProcess.swift, Enter.swift `prepareBeforeBirth`): traced, the process holds
 # nothing it would not exec with.
 @test "exec-caps: an exec into a container holding CAP_SYS_PTRACE, without a user namespace, never lends it hako's capabilities" {
     capwindow_racer
     for i in $(seq "${EXEC_PTRACE_EXECS:-200}"); do
         hk exec "$NAME" /bin/true >/dev/null 2>&1 || true
-        if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(grep -m1 escaped "$B/rootfs/out/result")"; break; fi
+        if capwindow_escaped; then break; fi
     done
-    echo "after $i execs, $(grep -c injected "$B/rootfs/out/result") processes injected; the payload said:"
-    grep pwn "$B/rootfs/out/result" | sed 's/(CapEff.*//' | sort | uniq -c || true
-    run grep -c escaped "$B/rootfs/out/result"
-    [ "$output" = 0 ]
-    grep -q injected "$B/rootfs/out/result"
+    capwindow_held "$i execs"
 }
 
 # victims_for SECONDS MIN: runs the victim bundle $B2 again and again for
@@ -647,13 +657,9 @@ victims_for() {
     for i in $(seq "${POD_CREATES:-200}"); do
         hk create --bundle "$B2" "$NAME-b" </dev/null >/dev/null 2>&1 && created=$((created + 1))
         hk delete --force "$NAME-b" >/dev/null 2>&1 || true
-        if grep -q escaped "$B/rootfs/out/result"; then echo "ESCAPED: $(grep -m1 escaped "$B/rootfs/out/result")"; break; fi
+        if capwindow_escaped; then break; fi
     done
-    echo "after $i creates ($created created), $(grep -c injected "$B/rootfs/out/result") processes injected; the payload said:"
-    grep pwn "$B/rootfs/out/result" | sed 's/(CapEff.*//' | sort | uniq -c || true
-    run grep -c escaped "$B/rootfs/out/result"
-    [ "$output" = 0 ]
-    grep -q injected "$B/rootfs/out/result"
+    capwindow_held "$i creates ($created created)"
 }
 
 # pod-pid (the fourth cold attack, 2026-12-07): a pod member's init holds
